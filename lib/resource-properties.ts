@@ -1,0 +1,26 @@
+/**
+ * The contract between the construct and its handler. The construct builds the custom resource's properties
+ * as this type and the handler reads its events as this type, so renaming a property is a compile error on
+ * both sides instead of a failed deploy.
+ */
+
+/** The CloudFormation resource type of every ConnectionPreferences. */
+export const RESOURCE_TYPE = 'Custom::PartnerCentralConnectionPreferences';
+
+/** The custom resource's properties, as CloudFormation passes them to the handler (all values are strings). */
+export interface ConnectionPreferencesResourceProperties {
+  readonly Catalog: string;
+  readonly AccessType: string;
+  /** Omitted when there are none. */
+  readonly ExcludedParticipantIdentifiers?: string[];
+}
+
+/** The attributes the handler returns, readable with Fn::GetAtt. Names follow the withdrawn AWS resource schema. */
+export interface ConnectionPreferencesResourceAttributes {
+  readonly Arn: string;
+  readonly Revision: string;
+  readonly UpdatedAt: string;
+  readonly AccessType: string;
+  /** Comma-separated, in the order the service returns them; empty when there are none. */
+  readonly ExcludedParticipantIds: string;
+}
