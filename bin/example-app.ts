@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { App, CfnOutput, Stack } from 'aws-cdk-lib';
+import { AccessType, ConnectionPreferences } from '../lib';
+
+/** The example app of cdk.json: one partner account's connection preferences, declared in code. */
+const app = new App();
+const stack = new Stack(app, 'PartnerConnectionPreferences', {
+  description: 'Partner Central connection preferences of this account, managed as code',
+});
+const preferences = new ConnectionPreferences(stack, 'ConnectionPreferences', {
+  accessType: AccessType.ALLOW_BY_DEFAULT_DENY_SOME,
+  excludedParticipantIdentifiers: ['111122223333'],
+});
+new CfnOutput(stack, 'Revision', { value: preferences.attrRevision });
+new CfnOutput(stack, 'AccessType', { value: preferences.attrAccessType });

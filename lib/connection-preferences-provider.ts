@@ -1,0 +1,74 @@
+import * as path from 'path';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+
+/** The handler bundle that the library's build writes (lambda/bundle.mjs) and the package ships. */
+const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'handler');
+
+/**
+ * How long one Create or Update may take. Conflict retries stop 10 s before it, so a contended account fails with
+ * a reason instead of a Lambda timeout.
+ */
+export const HANDLER_TIMEOUT = Duration.minutes(2);
+
+/** How long the handler's and the provider framework's logs are kept. */
+export const LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
+
+/**
+ * The handler function and the Provider framework that serve every ConnectionPreferences in a stack: one per
+ * stack, whatever the number of resources, with IAM scoped to the catalogs the stack declares.
+ */
+export class ConnectionPreferencesProvider extends Construct {
+  /** The stack's provider, created by the first ConnectionPreferences of that stack. */
+  static of(scope: Construct): ConnectionPreferencesProvider {
+    const stack = Stack.of(scope);
+    const id = 'PartnerCentralConnectionPreferencesProvider';
+    return (stack.node.tryFindChild(id) as ConnectionPreferencesProvider | undefined) ?? new ConnectionPreferencesProvider(stack, id);
+  }
+
+  readonly serviceToken: string;
+  readonly handler: lambda.Function;
+  private readonly catalogs = new Set<string>();
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    this.handler = new lambda.Function(this, 'Handler', {
+      description: 'Converges Partner Central connection preferences to what the stack declares',
+      runtime: lambda.determineLatestNodeRuntime(this),
+      code: lambda.Code.fromAsset(HANDLER_BUNDLE_DIR),
+      handler: 'index.handler',
+      timeout: HANDLER_TIMEOUT,
+      memorySize: 256,
+    });
+    // Named as Lambda names it, so that the Provider framework's "Logs: /aws/lambda/<function>" hint is right.
+    new logs.LogGroup(this, 'HandlerLogs', {
+      logGroupName: `/aws/lambda/${this.handler.functionName}`,
+      retention: LOG_RETENTION,
+    });
+
+    // Neither action supports resource-level scoping; the catalog condition is the narrowest IAM allows.
+    this.handler.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['partnercentral:GetConnectionPreferences', 'partnercentral:UpdateConnectionPreferences'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'partnercentral:Catalog': Lazy.list({ produce: () => [...this.catalogs].sort() }) },
+      },
+    }));
+
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.handler,
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: LOG_RETENTION }),
+    });
+    this.serviceToken = provider.serviceToken;
+  }
+
+  /** Lets the handler read and write the preferences of this catalog. */
+  allowCatalog(catalog: string): void {
+    this.catalogs.add(catalog);
+  }
+}
