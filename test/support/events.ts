@@ -1,0 +1,61 @@
+import { fork } from 'child_process';
+import * as path from 'path';
+import type { ConnectionPreferencesEvent, ConnectionPreferencesResponse } from '../../lambda';
+import type { ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
+
+export type Handler = (event: ConnectionPreferencesEvent, context: ReturnType<typeof lambdaContext>) => Promise<ConnectionPreferencesResponse>;
+
+/**
+ * Invokes the bundled file that the package ships, in a fresh Node process as Lambda would (jest's module
+ * sandbox cannot run the SDK's dynamic imports), with the environment of the test.
+ */
+export const invokeBundle: Handler = (event, context) => new Promise((resolve, reject) => {
+  const child = fork(path.join(__dirname, 'invoke-bundle.cjs'), { env: process.env, silent: true });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  child.once('message', (reply: { response?: ConnectionPreferencesResponse; error?: string }) =>
+    reply.error === undefined ? resolve(reply.response!) : reject(new Error(reply.error)));
+  child.once('exit', (code) => code !== 0 && reject(new Error(`the bundle process exited with ${code}`)));
+  child.send({ event, remainingMs: context.getRemainingTimeInMillis() });
+});
+
+/** The handlers under test: the TypeScript source, and the bundled file that the package ships. */
+export const HANDLERS: [string, Handler][] = [
+  ['source', require('../../lambda').handler],
+  ['bundle', invokeBundle],
+];
+
+const common = {
+  ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
+  ResponseURL: 'https://cloudformation-custom-resource-response.example/secret',
+  StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Partner/abc',
+  RequestId: 'req-1',
+  LogicalResourceId: 'Prefs',
+  ResourceType: 'Custom::PartnerCentralConnectionPreferences',
+};
+
+const resourceProperties = (properties: ConnectionPreferencesResourceProperties) => ({ ...properties, ServiceToken: common.ServiceToken });
+
+export function createEvent(properties: ConnectionPreferencesResourceProperties): ConnectionPreferencesEvent {
+  return { ...common, RequestType: 'Create', ResourceProperties: resourceProperties(properties) };
+}
+
+export function updateEvent(properties: ConnectionPreferencesResourceProperties, old: ConnectionPreferencesResourceProperties, physicalResourceId: string): ConnectionPreferencesEvent {
+  return {
+    ...common,
+    RequestType: 'Update',
+    PhysicalResourceId: physicalResourceId,
+    ResourceProperties: resourceProperties(properties),
+    OldResourceProperties: resourceProperties(old),
+  };
+}
+
+export function deleteEvent(properties: ConnectionPreferencesResourceProperties, physicalResourceId: string): ConnectionPreferencesEvent {
+  return { ...common, RequestType: 'Delete', PhysicalResourceId: physicalResourceId, ResourceProperties: resourceProperties(properties) };
+}
+
+/** A Lambda context with `remainingMs` left, counting down in real time. */
+export function lambdaContext(remainingMs = 120_000) {
+  const end = Date.now() + remainingMs;
+  return { awsRequestId: 'lambda-req-1', getRemainingTimeInMillis: () => end - Date.now() };
+}
