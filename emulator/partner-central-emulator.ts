@@ -1,4 +1,4 @@
-import { randomUUID } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { FieldValidationError, SmithyModel } from './smithy-model';
@@ -21,6 +21,10 @@ export interface EmulatorSettings {
   catalogs: string[];
   /** Milliseconds added before every API response. */
   latencyMs: number;
+  /** The order in which stored identifiers are returned: as written, sorted, or reversed. */
+  exclusionOrder: 'as-written' | 'sorted' | 'reversed';
+  /** External ids that roles' trust policies require, by role ARN; other roles need none. */
+  roleExternalIds: Record<string, string>;
 }
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
@@ -29,21 +33,33 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   exclusionsWithoutDenySome: 'accept',
   catalogs: ['AWS', 'Sandbox'],
   latencyMs: 0,
+  exclusionOrder: 'as-written',
+  roleExternalIds: {},
 };
 
 export type Operation = 'GetConnectionPreferences' | 'UpdateConnectionPreferences';
 const OPERATIONS: readonly string[] = ['GetConnectionPreferences', 'UpdateConnectionPreferences'];
 
 /**
- * A fault for the next `count` calls (of `operation`, or of any operation):
+ * A fault for the next `count` calls (of `operation`, or of any Partner Central operation):
  * - `throttle`: answer ThrottlingException (429);
  * - `internal-error`: answer InternalServerException (500);
+ * - `reset`: drop the connection without an answer;
+ * - `latency`: answer normally after `delayMs`;
+ * - `access-denied`: answer AccessDeniedException (403) with `reason`;
+ * - `validation`: answer ValidationException (400) with a business validation error `code`;
  * - `competing-write`: answer the read, then let another writer change the document, so the reader's revision is stale.
  */
 export interface Fault {
-  kind: 'throttle' | 'internal-error' | 'competing-write';
+  kind: 'throttle' | 'internal-error' | 'reset' | 'latency' | 'access-denied' | 'validation' | 'competing-write';
   count: number;
   operation?: Operation;
+  /** For `latency`. */
+  delayMs?: number;
+  /** For `access-denied`. @default ACCESS_DENIED */
+  reason?: string;
+  /** For `validation`. @default INVALID_ACCOUNT_LINKING_STATUS */
+  code?: string;
   /** What the competing writer writes. @default DENY_ALL with no exclusions */
   competingPreferences?: Preferences;
 }
@@ -67,6 +83,14 @@ export interface RecordedWrite extends Preferences {
   catalog: string;
   revision: number;
   by: 'api' | 'competitor' | 'outside';
+}
+
+/** Credentials the emulated STS issued: their access key ends with the role's account. */
+export interface IssuedCredentials {
+  roleArn: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
 }
 
 interface StoredDocument extends Preferences {
@@ -97,6 +121,7 @@ export class PartnerCentralEmulator {
   readonly settings: EmulatorSettings;
   readonly calls: RecordedCall[] = [];
   readonly writes: RecordedWrite[] = [];
+  readonly issuedCredentials: IssuedCredentials[] = [];
   private readonly model = SmithyModel.load();
   private readonly documents = new Map<string, StoredDocument>();
   private faults: Fault[] = [];
@@ -142,6 +167,7 @@ export class PartnerCentralEmulator {
     this.documents.clear();
     this.calls.length = 0;
     this.writes.length = 0;
+    this.issuedCredentials.length = 0;
     this.clearFaults();
   }
 
@@ -177,19 +203,30 @@ export class PartnerCentralEmulator {
       status: 200,
     };
     this.calls.push(call);
+    if (call.service === 'sts') return this.serveSts(call, body, res);
 
     let status = 200;
     let payload: unknown;
+    let delayMs = this.settings.latencyMs;
     try {
       call.request = parseJson(body);
       if (!scope) throw new ApiError('MissingAuthenticationTokenException', 'Missing or malformed SigV4 Authorization header', {}, 403);
+      this.checkSessionToken(call.accessKeyId, req.headers['x-amz-security-token']);
       if (call.service !== 'partnercentral-account') {
         throw new ApiError('InvalidSignatureException', `Credential should be scoped to correct service: 'partnercentral-account', not '${call.service}'`, {}, 403);
       }
       if (service !== this.model.serviceName || !OPERATIONS.includes(call.operation)) {
         throw new ApiError('UnknownOperationException', `Unknown operation ${target}`, {}, 400);
       }
-      payload = this.handle(call.operation as Operation, call.account, call.request);
+      const fault = this.takeFault(call.operation as Operation);
+      if (fault?.kind === 'reset') {
+        call.status = 0;
+        call.errorType = 'ConnectionReset';
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'latency') delayMs += fault.delayMs ?? 0;
+      payload = this.handle(call.operation as Operation, call.account, call.request, fault);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       status = e.status ?? this.model.httpStatus(e.errorName);
@@ -199,15 +236,25 @@ export class PartnerCentralEmulator {
       res.setHeader('x-amzn-errortype', e.errorName);
     }
     call.status = status;
-    if (this.settings.latencyMs > 0) await sleep(this.settings.latencyMs);
+    if (delayMs > 0) await sleep(delayMs);
+    if (res.destroyed) return;
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() });
     res.end(JSON.stringify(payload));
   }
 
-  private handle(operation: Operation, account: string, request: any): unknown {
-    const fault = this.takeFault(operation);
+  private handle(operation: Operation, account: string, request: any, fault: Fault | undefined): unknown {
     if (fault?.kind === 'throttle') throw new ApiError('ThrottlingException', 'Rate exceeded', { ServiceCode: 'partnercentral', QuotaCode: 'emulated' });
     if (fault?.kind === 'internal-error') throw new ApiError('InternalServerException', 'An internal error occurred (emulated)');
+    if (fault?.kind === 'access-denied') {
+      throw new ApiError('AccessDeniedException', `User is not authorized to perform partnercentral:${operation}`, { Reason: fault.reason ?? 'ACCESS_DENIED' });
+    }
+    if (fault?.kind === 'validation') {
+      const code = fault.code ?? 'INVALID_ACCOUNT_LINKING_STATUS';
+      throw new ApiError('ValidationException', 'The account is not in a state that allows this operation', {
+        Reason: 'BUSINESS_VALIDATION_FAILED',
+        ErrorDetails: [{ BusinessValidationError: { Message: `The account failed the ${code} check`, Code: code } }],
+      });
+    }
 
     this.validate(operation, request);
     const catalog: string = request.Catalog;
@@ -288,11 +335,61 @@ export class PartnerCentralEmulator {
   }
 
   private present(account: string, catalog: string, document: StoredDocument) {
+    const ids = [...document.ExcludedParticipantIds];
+    const order = this.settings.exclusionOrder;
     return {
       Catalog: catalog,
       Arn: `arn:aws:partnercentral:${ARN_REGION}:${account}:catalog/${catalog}/connection-preferences`,
       ...structuredClone(document),
+      ExcludedParticipantIds: order === 'sorted' ? ids.sort() : order === 'reversed' ? ids.reverse() : ids,
     };
+  }
+
+  /** Temporary credentials are only good with the session token STS issued with them. */
+  private checkSessionToken(accessKeyId: string, token: string | string[] | undefined): void {
+    const issued = this.issuedCredentials.find((c) => c.accessKeyId === accessKeyId);
+    if (accessKeyId.startsWith('ASIA') && issued?.sessionToken !== token) {
+      throw new ApiError('UnrecognizedClientException', 'The security token included in the request is invalid', {}, 403);
+    }
+  }
+
+  /** STS AssumeRole in the query protocol: form-encoded request, XML answer. */
+  private async serveSts(call: RecordedCall, body: string, res: http.ServerResponse): Promise<void> {
+    const params = new URLSearchParams(body);
+    call.operation = params.get('Action') ?? '';
+    call.request = { RoleArn: params.get('RoleArn'), RoleSessionName: params.get('RoleSessionName'), ExternalId: params.get('ExternalId') ?? undefined };
+    const { RoleArn: roleArn, RoleSessionName: sessionName, ExternalId: externalId } = call.request;
+    const roleAccount = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(.+)$/.exec(roleArn ?? '');
+    const fail = (status: number, code: string, message: string) => {
+      call.status = status;
+      call.errorType = code;
+      res.writeHead(status, { 'content-type': 'text/xml' });
+      res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code>`
+        + `<Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+    };
+    if (call.operation !== 'AssumeRole') return fail(400, 'InvalidAction', `Could not find operation ${call.operation}`);
+    if (!roleAccount) return fail(400, 'ValidationError', `${roleArn} is not a valid role ARN`);
+    if (!sessionName || !/^[\w+=,.@-]{2,64}$/.test(sessionName)) return fail(400, 'ValidationError', `RoleSessionName ${sessionName} is not valid`);
+    const requiredExternalId = this.settings.roleExternalIds[roleArn];
+    if (requiredExternalId !== undefined && requiredExternalId !== externalId) {
+      return fail(403, 'AccessDenied', `User: ${call.accessKeyId} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    }
+
+    const credentials: IssuedCredentials = {
+      roleArn,
+      accessKeyId: `ASIA${randomBytes(4).toString('hex').toUpperCase()}${roleAccount[1]}`,
+      secretAccessKey: randomBytes(20).toString('base64'),
+      sessionToken: randomBytes(32).toString('base64'),
+    };
+    this.issuedCredentials.push(credentials);
+    const expiration = new Date(Date.now() + 3600_000).toISOString();
+    res.writeHead(200, { 'content-type': 'text/xml' });
+    res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`
+      + `<Credentials><AccessKeyId>${credentials.accessKeyId}</AccessKeyId><SecretAccessKey>${credentials.secretAccessKey}</SecretAccessKey>`
+      + `<SessionToken>${credentials.sessionToken}</SessionToken><Expiration>${expiration}</Expiration></Credentials>`
+      + `<AssumedRoleUser><AssumedRoleId>AROAEMULATED:${sessionName}</AssumedRoleId>`
+      + `<Arn>arn:aws:sts::${roleAccount[1]}:assumed-role/${roleAccount[2]}/${sessionName}</Arn></AssumedRoleUser>`
+      + `</AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`);
   }
 
   private control(method: string, url: string, body: string, res: http.ServerResponse): void {
