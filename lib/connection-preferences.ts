@@ -1,6 +1,7 @@
-import { CustomResource } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
-import { ConnectionPreferencesProvider } from './connection-preferences-provider';
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { ConnectionPreferencesProvider, DEFAULT_TIMEOUT } from './connection-preferences-provider';
+import { ACCESS_TYPE_WITH_EXCLUSIONS, accountOfRoleArn, preferenceProblems } from './preference-rules';
 import {
   ConnectionPreferencesResourceAttributes,
   ConnectionPreferencesResourceProperties,
@@ -25,6 +26,14 @@ export enum Catalog {
   SANDBOX = 'Sandbox',
 }
 
+/** What an Update does when the live preferences were changed outside the stack since the last deploy. */
+export enum DriftPolicy {
+  /** Write the declared preferences anyway, and log what was overwritten. */
+  OVERWRITE = 'overwrite',
+  /** Fail the deploy without writing, naming the difference, so that someone decides to adopt or overwrite it. */
+  FAIL = 'fail',
+}
+
 /** Properties of a {@link ConnectionPreferences}. */
 export interface ConnectionPreferencesProps {
   /** Who may send the account connection requests. */
@@ -44,7 +53,54 @@ export interface ConnectionPreferencesProps {
    * @default - no participant is excluded
    */
   readonly excludedParticipantIdentifiers?: string[];
+
+  /**
+   * What removing the resource (or the stack) does: `RemovalPolicy.RETAIN` leaves the preferences as they are and
+   * makes no call; `RemovalPolicy.DESTROY` resets them to ALLOW_ALL with no exclusions. No other value is allowed.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * What an Update does when the preferences were changed outside the stack since the last deploy (the console,
+   * another tool). Create always adopts what it finds.
+   *
+   * @default DriftPolicy.OVERWRITE
+   */
+  readonly driftPolicy?: DriftPolicy;
+
+  /**
+   * A role in another account for the handler to assume, to manage that account's preferences. Its trust policy
+   * must allow the handler's role, and its permissions must allow partnercentral:GetConnectionPreferences and
+   * partnercentral:UpdateConnectionPreferences for the catalog. The handler's role may assume exactly the roles
+   * declared in its stack.
+   *
+   * @default - the account the stack is deployed to, with the handler's own role
+   */
+  readonly assumeRoleArn?: string;
+
+  /**
+   * The external id that the role's trust policy requires.
+   *
+   * @default - none
+   */
+  readonly externalId?: string;
+
+  /**
+   * How long one Create, Update or Delete may take before it fails with a reason; its waits end 10 s before.
+   * One function serves the stack: it gets the longest timeout of the stack's ConnectionPreferences.
+   * Between 30 seconds and 14 minutes.
+   *
+   * @default Duration.minutes(2)
+   */
+  readonly timeout?: Duration;
 }
+
+/** Every ConnectionPreferences of an app, to find two that manage the same preferences. */
+const declaredInApp = new WeakMap<IConstruct, ConnectionPreferences[]>();
+const MIN_TIMEOUT = Duration.seconds(30);
+const MAX_TIMEOUT = Duration.minutes(14);
 
 /**
  * The connection preferences of the Partner Central account the stack deploys to, for one catalog.
@@ -64,17 +120,36 @@ export class ConnectionPreferences extends Construct {
   /** The excluded participant identifiers after the last deploy, comma-separated; empty when there are none. */
   readonly attrExcludedParticipantIds: string;
 
+  /** The catalog whose preferences this manages. */
+  readonly catalog: string;
+  private readonly assumeRoleArn?: string;
+
   constructor(scope: Construct, id: string, props: ConnectionPreferencesProps) {
     super(scope, id);
-    const catalog = props.catalog ?? Catalog.AWS;
-    const provider = ConnectionPreferencesProvider.of(this);
-    provider.allowCatalog(catalog);
-
+    this.catalog = props.catalog ?? Catalog.AWS;
+    this.assumeRoleArn = props.assumeRoleArn;
     const exclusions = props.excludedParticipantIdentifiers ?? [];
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const driftPolicy = props.driftPolicy ?? DriftPolicy.OVERWRITE;
+    const timeout = props.timeout ?? DEFAULT_TIMEOUT;
+    this.validate(props, { removalPolicy, driftPolicy, timeout });
+
+    const provider = ConnectionPreferencesProvider.of(this);
+    if (props.assumeRoleArn === undefined) {
+      provider.allowCatalog(this.catalog);
+    } else {
+      provider.allowAssumeRole(props.assumeRoleArn);
+    }
+    provider.allowTimeout(timeout);
+
     const properties: ConnectionPreferencesResourceProperties = {
-      Catalog: catalog,
+      Catalog: this.catalog,
       AccessType: props.accessType,
       ...(exclusions.length > 0 && { ExcludedParticipantIdentifiers: exclusions }),
+      RemovalPolicy: removalPolicy,
+      DriftPolicy: driftPolicy,
+      ...(props.assumeRoleArn !== undefined && { AssumeRoleArn: props.assumeRoleArn }),
+      ...(props.externalId !== undefined && { ExternalId: props.externalId }),
     };
     const resource = new CustomResource(this, 'Resource', {
       resourceType: RESOURCE_TYPE,
@@ -90,5 +165,59 @@ export class ConnectionPreferences extends Construct {
     this.attrUpdatedAt = attribute('UpdatedAt');
     this.attrAccessType = attribute('AccessType');
     this.attrExcludedParticipantIds = attribute('ExcludedParticipantIds');
+
+    const declared = declaredInApp.get(this.node.root) ?? [];
+    declared.push(this);
+    declaredInApp.set(this.node.root, declared);
+    this.node.addValidation({ validate: () => this.duplicateProblems(declared) });
+  }
+
+  /** The 12-digit account whose preferences this manages, when synth can know it. */
+  get targetAccount(): string | undefined {
+    if (this.assumeRoleArn !== undefined) {
+      return Token.isUnresolved(this.assumeRoleArn) ? undefined : accountOfRoleArn(this.assumeRoleArn);
+    }
+    const account = Stack.of(this).account;
+    return Token.isUnresolved(account) ? undefined : account;
+  }
+
+  private validate(props: ConnectionPreferencesProps, resolved: { removalPolicy: RemovalPolicy; driftPolicy: DriftPolicy; timeout: Duration }): void {
+    const problems = preferenceProblems({
+      catalog: this.catalog,
+      accessType: props.accessType,
+      excludedParticipantIdentifiers: props.excludedParticipantIdentifiers,
+      removalPolicy: resolved.removalPolicy,
+      driftPolicy: resolved.driftPolicy,
+      assumeRoleArn: props.assumeRoleArn,
+      externalId: props.externalId,
+    }, Token.isUnresolved);
+    const seconds = resolved.timeout.toSeconds();
+    if (seconds < MIN_TIMEOUT.toSeconds() || seconds > MAX_TIMEOUT.toSeconds()) {
+      problems.push(`timeout is ${resolved.timeout.toHumanString()}; allowed: ${MIN_TIMEOUT.toHumanString()} to ${MAX_TIMEOUT.toHumanString()}`);
+    }
+    if (problems.length > 0) {
+      throw new Error(`Invalid ConnectionPreferences at ${this.node.path}: ${problems.join('; ')}`);
+    }
+    if (props.accessType === ACCESS_TYPE_WITH_EXCLUSIONS && (props.excludedParticipantIdentifiers ?? []).length === 0) {
+      Annotations.of(this).addWarningV2('cdk-partner-central-connection-preferences:noExclusions',
+        `${ACCESS_TYPE_WITH_EXCLUSIONS} with no excludedParticipantIdentifiers allows everyone, like ALLOW_ALL; `
+        + 'add the participants to exclude, or declare ALLOW_ALL.');
+    }
+  }
+
+  /** Two resources that manage one account's catalog would undo each other's writes on every deploy. */
+  private duplicateProblems(declared: ConnectionPreferences[]): string[] {
+    const earlier = declared.slice(0, declared.indexOf(this)).find((other) => this.sameTarget(other));
+    if (!earlier) return [];
+    const account = this.targetAccount ?? 'the stack\'s account';
+    return [`${earlier.node.path} and ${this.node.path} both manage the ${this.catalog} connection preferences of ${account}; `
+      + 'each account and catalog may have one ConnectionPreferences in an app: remove one of them'];
+  }
+
+  private sameTarget(other: ConnectionPreferences): boolean {
+    if (Token.isUnresolved(this.catalog) || this.catalog !== other.catalog) return false;
+    const sameStack = Stack.of(this) === Stack.of(other);
+    if (sameStack && this.assumeRoleArn === undefined && other.assumeRoleArn === undefined) return true;
+    return this.targetAccount !== undefined && this.targetAccount === other.targetAccount;
   }
 }

@@ -7,12 +7,22 @@
 /** The CloudFormation resource type of every ConnectionPreferences. */
 export const RESOURCE_TYPE = 'Custom::PartnerCentralConnectionPreferences';
 
-/** The custom resource's properties, as CloudFormation passes them to the handler (all values are strings). */
+/**
+ * The custom resource's properties, as CloudFormation passes them to the handler (all values are strings).
+ * The handler accepts every set an earlier version wrote: fields added later are optional.
+ */
 export interface ConnectionPreferencesResourceProperties {
   readonly Catalog: string;
   readonly AccessType: string;
   /** Omitted when there are none. */
   readonly ExcludedParticipantIdentifiers?: string[];
+  /** `retain` or `destroy`. Added in 0.2.0; absent means `retain`. */
+  readonly RemovalPolicy?: string;
+  /** `overwrite` or `fail`. Added in 0.2.0; absent means `overwrite`. */
+  readonly DriftPolicy?: string;
+  /** The role to assume in the target account. Added in 0.2.0; absent means the handler's own account. */
+  readonly AssumeRoleArn?: string;
+  readonly ExternalId?: string;
 }
 
 /** The attributes the handler returns, readable with Fn::GetAtt. Names follow the withdrawn AWS resource schema. */
