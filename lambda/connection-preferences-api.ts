@@ -1,10 +1,15 @@
 import {
+  AccessDeniedException,
+  ConflictException,
   GetConnectionPreferencesCommand,
   PartnerCentralAccountClient,
   UpdateConnectionPreferencesCommand,
+  ValidationException,
   type AccessType,
-  type GetConnectionPreferencesResponse,
+  type GetConnectionPreferencesCommandOutput,
 } from '@aws-sdk/client-partnercentral-account';
+import { callWithinDeadline, DeadlineError } from './deadline';
+import type { Log } from './log';
 
 /**
  * AWS documents the Partner Central API in us-east-1 only, while the endpoint rules would build a host for any
@@ -26,29 +31,99 @@ export interface LivePreferences extends DesiredPreferences {
   readonly updatedAt: string;
 }
 
+/** Temporary credentials of an assumed role, in the shape the SDK takes. */
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+export interface ApiOptions {
+  readonly log: Log;
+  /** Epoch milliseconds by which every call must have ended. */
+  readonly deadline: number;
+  /** Credentials of an assumed role; the SDK's default credential chain otherwise. */
+  readonly credentials?: Credentials;
+  /** Who the calls act as, for error messages: the handler's role or the assumed role. */
+  readonly principal: string;
+}
+
 /**
- * The two calls the handler makes. Credentials, endpoint overrides (AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT) and
- * retries of throttling and 5xx all come from the SDK's standard configuration.
+ * The two calls the handler makes, each logged and bounded by the deadline. Endpoint overrides
+ * (AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT) and retries of throttling, 5xx and dropped connections come from the
+ * SDK's standard configuration. Errors other than a revision conflict become messages a person can act on.
  */
 export class ConnectionPreferencesApi {
-  constructor(private readonly client = new PartnerCentralAccountClient({ region: PARTNER_CENTRAL_REGION })) {}
+  private readonly client: PartnerCentralAccountClient;
 
-  async read(catalog: string): Promise<LivePreferences> {
-    return toLive(await this.client.send(new GetConnectionPreferencesCommand({ Catalog: catalog })));
+  constructor(private readonly options: ApiOptions) {
+    this.client = new PartnerCentralAccountClient({
+      region: PARTNER_CENTRAL_REGION,
+      credentials: options.credentials,
+      // A stalled connection is cut and retried by the SDK instead of waiting for the deadline.
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+    });
   }
 
-  /** A compare-and-set: fails with ConflictException when `revision` is no longer the live one. */
+  async read(catalog: string): Promise<LivePreferences> {
+    return toLive(await this.call('GetConnectionPreferences', catalog, (abortSignal) =>
+      this.client.send(new GetConnectionPreferencesCommand({ Catalog: catalog }), { abortSignal })));
+  }
+
+  /** A compare-and-set: throws ConflictException when `revision` is no longer the live one. */
   async write(desired: DesiredPreferences, revision: number): Promise<LivePreferences> {
-    return toLive(await this.client.send(new UpdateConnectionPreferencesCommand({
-      Catalog: desired.catalog,
-      Revision: revision,
-      AccessType: desired.accessType as AccessType,
-      ExcludedParticipantIdentifiers: [...desired.excludedParticipantIds],
-    })));
+    return toLive(await this.call('UpdateConnectionPreferences', desired.catalog, (abortSignal) =>
+      this.client.send(new UpdateConnectionPreferencesCommand({
+        Catalog: desired.catalog,
+        Revision: revision,
+        AccessType: desired.accessType as AccessType,
+        ExcludedParticipantIdentifiers: [...desired.excludedParticipantIds],
+      }), { abortSignal }), revision));
+  }
+
+  private async call(
+    operation: string,
+    catalog: string,
+    send: (abortSignal: AbortSignal) => Promise<GetConnectionPreferencesCommandOutput>,
+    revision?: number,
+  ): Promise<GetConnectionPreferencesCommandOutput> {
+    const started = Date.now();
+    try {
+      const response = await callWithinDeadline(operation, this.options.deadline, send);
+      this.options.log('api call', {
+        operation, catalog, revision, outcome: 'ok', newRevision: response.Revision,
+        httpAttempts: response.$metadata.attempts, durationMs: Date.now() - started,
+      });
+      return response;
+    } catch (e: any) {
+      this.options.log('api call', {
+        operation, catalog, revision, outcome: e.name, reason: e.Reason, httpStatus: e.$metadata?.httpStatusCode,
+        httpAttempts: e.$metadata?.attempts, durationMs: Date.now() - started,
+      });
+      if (e instanceof ConflictException) throw e;
+      throw new Error(this.explain(operation, catalog, e));
+    }
+  }
+
+  private explain(operation: string, catalog: string, e: any): string {
+    if (e instanceof DeadlineError) return `Partner Central ${e.message}`;
+    if (e instanceof AccessDeniedException) {
+      return `Partner Central denied ${operation} for the ${catalog} catalog to ${this.options.principal} (${e.Reason}): ${e.message}. `
+        + `That role needs partnercentral:${operation} with partnercentral:Catalog ${catalog}, and its account must be linked to Partner Central.`;
+    }
+    if (e instanceof ValidationException) {
+      const details = (e.ErrorDetails ?? []).map((d) => d.FieldValidationError
+        ? `${d.FieldValidationError.Name}: ${d.FieldValidationError.Code} (${d.FieldValidationError.Message})`
+        : `${d.BusinessValidationError?.Code} (${d.BusinessValidationError?.Message})`);
+      return `Partner Central rejected ${operation} for the ${catalog} catalog (${e.Reason}): ${details.join('; ') || e.message}`;
+    }
+    const attempts = e.$metadata?.attempts ? ` after ${e.$metadata.attempts} attempts` : '';
+    return `Partner Central ${operation} for the ${catalog} catalog failed${attempts}: ${e.name}: ${e.message}`;
   }
 }
 
-function toLive(response: GetConnectionPreferencesResponse): LivePreferences {
+function toLive(response: GetConnectionPreferencesCommandOutput): LivePreferences {
   return {
     arn: response.Arn!,
     catalog: response.Catalog!,

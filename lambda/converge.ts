@@ -1,11 +1,19 @@
 import { ConflictException } from '@aws-sdk/client-partnercentral-account';
-import { ConnectionPreferencesApi, DesiredPreferences, LivePreferences } from './connection-preferences-api';
-import { Log } from './log';
+import { ACCESS_TYPE_WITH_EXCLUSIONS } from '../lib/preference-rules';
+import type { ConnectionPreferencesApi, DesiredPreferences, LivePreferences } from './connection-preferences-api';
+import type { Log } from './log';
 
 export interface ConvergeOptions {
-  /** Epoch milliseconds by which the handler must have given up, leaving time to report to CloudFormation. */
+  /** Epoch milliseconds by which the handler must have given up. */
   readonly deadline: number;
   readonly log: Log;
+  /**
+   * What the stack declared before this Update. Live preferences that equal neither it nor `desired` were
+   * changed outside the stack (drift).
+   */
+  readonly previous?: DesiredPreferences;
+  /** `overwrite` converges anyway and logs what it overwrote; `fail` fails without writing. */
+  readonly driftPolicy: 'overwrite' | 'fail';
 }
 
 export interface ConvergeResult {
@@ -16,6 +24,8 @@ export interface ConvergeResult {
 
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 5_000;
+/** Below this much time left, another read and write would not finish: give up on the conflict instead. */
+const MIN_ATTEMPT_MS = 200;
 
 /**
  * Makes the live preferences equal the desired ones: read, compare, and write with the revision just read.
@@ -26,21 +36,23 @@ export async function converge(api: ConnectionPreferencesApi, desired: DesiredPr
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const live = await api.read(desired.catalog);
-    options.log('read', { attempt, revision: live.revision, accessType: live.accessType, excludedParticipantIds: live.excludedParticipantIds });
     if (samePreferences(live, desired)) {
-      options.log('unchanged', { attempt, revision: live.revision, outcome: 'no write needed' });
+      options.log('decision', { attempt, revision: live.revision, outcome: 'unchanged' });
       return { preferences: live, wrote: false, attempts: attempt };
     }
+    checkDrift(live, desired, options);
     try {
       const written = await api.write(desired, live.revision);
-      options.log('written', { attempt, revision: written.revision, previousRevision: live.revision, outcome: 'updated' });
+      options.log('decision', { attempt, revision: written.revision, previousRevision: live.revision, outcome: 'written' });
       return { preferences: written, wrote: true, attempts: attempt };
     } catch (e) {
       if (!(e instanceof ConflictException)) throw e;
       const remaining = options.deadline - Date.now();
-      const delay = Math.max(0, Math.min(remaining, Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1))));
-      options.log('conflict', { attempt, revision: live.revision, reason: e.Reason, outcome: remaining > 0 ? 'retry' : 'give up', delayMs: Math.round(delay) });
-      if (remaining <= 0) {
+      // Sleep at most half the time left, so that the next attempt still has time to read and write.
+      const delay = Math.min(remaining / 2, Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
+      const giveUp = remaining < MIN_ATTEMPT_MS;
+      options.log('decision', { attempt, revision: live.revision, outcome: giveUp ? 'conflict, give up' : 'conflict, retry', delayMs: Math.round(delay) });
+      if (giveUp) {
         throw new Error(
           `Gave up updating the ${desired.catalog} connection preferences after ${attempt} attempts in ${Date.now() - started} ms: `
           + `every write was rejected with ConflictException (${e.Reason}) because another writer changed them between `
@@ -52,11 +64,35 @@ export async function converge(api: ConnectionPreferencesApi, desired: DesiredPr
   }
 }
 
-/** Equal access type, and the same exclusions in any order. */
-export function samePreferences(live: DesiredPreferences, desired: DesiredPreferences): boolean {
-  const liveIds = new Set(live.excludedParticipantIds);
-  const desiredIds = new Set(desired.excludedParticipantIds);
-  return live.accessType === desired.accessType
-    && liveIds.size === desiredIds.size
-    && [...desiredIds].every((id) => liveIds.has(id));
+function checkDrift(live: LivePreferences, desired: DesiredPreferences, options: ConvergeOptions): void {
+  const previous = options.previous;
+  if (!previous || samePreferences(live, previous)) return;
+  const difference = describeDifference(previous, live);
+  if (options.driftPolicy === 'fail') {
+    throw new Error(
+      `The ${desired.catalog} connection preferences were changed outside this stack (revision ${live.revision}): ${difference}. `
+      + 'Nothing was written. To keep that change, declare it in the stack and deploy; to overwrite it, deploy with '
+      + 'driftPolicy DriftPolicy.OVERWRITE.',
+    );
+  }
+  options.log('drift', { revision: live.revision, outcome: 'overwriting', difference });
+}
+
+/** Equal access type and, where they apply, the same exclusions in any order. */
+export function samePreferences(a: DesiredPreferences, b: DesiredPreferences): boolean {
+  if (a.accessType !== b.accessType) return false;
+  if (a.accessType !== ACCESS_TYPE_WITH_EXCLUSIONS) return true;
+  const ids = new Set(a.excludedParticipantIds);
+  return ids.size === new Set(b.excludedParticipantIds).size && b.excludedParticipantIds.every((id) => ids.has(id));
+}
+
+/** What changed from `before` to `after`, for people: access type from → to, exclusions added and removed. */
+export function describeDifference(before: DesiredPreferences, after: DesiredPreferences): string {
+  const parts: string[] = [];
+  if (before.accessType !== after.accessType) parts.push(`access type ${before.accessType} → ${after.accessType}`);
+  const added = after.excludedParticipantIds.filter((id) => !before.excludedParticipantIds.includes(id));
+  const removed = before.excludedParticipantIds.filter((id) => !after.excludedParticipantIds.includes(id));
+  if (added.length > 0) parts.push(`exclusions added: ${added.join(', ')}`);
+  if (removed.length > 0) parts.push(`exclusions removed: ${removed.join(', ')}`);
+  return parts.join('; ') || 'no difference';
 }

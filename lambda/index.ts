@@ -1,35 +1,42 @@
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse, Context } from 'aws-lambda';
 import type { ConnectionPreferencesResourceAttributes, ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
+import { assumeRole, sessionNameOf } from './assume-role';
 import { ConnectionPreferencesApi, DesiredPreferences } from './connection-preferences-api';
 import { converge } from './converge';
-import { createLog } from './log';
+import { deadlineOf } from './deadline';
+import { createLog, Log } from './log';
+import { readProperties, ResourceSettings } from './properties';
 
+export { SAFETY_MARGIN_MS } from './deadline';
 export type ConnectionPreferencesEvent = CdkCustomResourceEvent<ConnectionPreferencesResourceProperties>;
 export type ConnectionPreferencesResponse = CdkCustomResourceResponse<ConnectionPreferencesResourceAttributes>;
 
-/** Time kept back from the Lambda timeout so that a failure is reported as ours, not as "Task timed out". */
-export const SAFETY_MARGIN_MS = 10_000;
+/** What DESTROY leaves behind: the plausible default of a new account. */
+const RESET: Omit<DesiredPreferences, 'catalog'> = { accessType: 'ALLOW_ALL', excludedParticipantIds: [] };
 
 /**
- * The Provider framework's onEvent handler. Create and Update converge the account to the declared preferences;
- * Delete leaves them as they are.
+ * The Provider framework's onEvent handler. Create and Update converge the target account to the declared
+ * preferences; Delete follows the removal policy.
  */
 export async function handler(
   event: ConnectionPreferencesEvent,
   context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
 ): Promise<ConnectionPreferencesResponse> {
   const log = createLog({ requestId: context.awsRequestId, logicalId: event.LogicalResourceId, eventType: event.RequestType });
+  const deadline = deadlineOf(context);
 
   if (event.RequestType === 'Delete') {
-    log('delete', { outcome: 'preferences left as they are', physicalResourceId: event.PhysicalResourceId });
+    await deleteResource(event.PhysicalResourceId, event, deadline, log);
     return { PhysicalResourceId: event.PhysicalResourceId };
   }
 
-  const desired = desiredPreferences(event.ResourceProperties);
-  const deadline = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
-  const { preferences } = await converge(new ConnectionPreferencesApi(), desired, { deadline, log });
+  const settings = readProperties(event.ResourceProperties);
+  const previous = event.RequestType === 'Update' ? previousPreferences(event.OldResourceProperties, settings, log) : undefined;
+  const api = await connect(settings, event, deadline, log);
+  const { preferences } = await converge(api, settings.desired, { deadline, log, previous, driftPolicy: settings.driftPolicy });
   return {
-    // The preferences ARN names the account and catalog: stable for the same target, new for another one.
+    // The preferences ARN names the account and catalog: stable for the same target, new for another one, so
+    // that CloudFormation replaces the resource and deletes the old one by its own removal policy.
     PhysicalResourceId: preferences.arn,
     Data: {
       Arn: preferences.arn,
@@ -41,10 +48,51 @@ export async function handler(
   };
 }
 
-function desiredPreferences(properties: ConnectionPreferencesResourceProperties): DesiredPreferences {
-  return {
-    catalog: properties.Catalog,
-    accessType: properties.AccessType,
-    excludedParticipantIds: properties.ExcludedParticipantIdentifiers ?? [],
-  };
+async function deleteResource(physicalResourceId: string, event: ConnectionPreferencesEvent, deadline: number, log: Log): Promise<void> {
+  let settings: ResourceSettings;
+  try {
+    settings = readProperties(event.ResourceProperties);
+  } catch (e) {
+    // Failing a Delete would block the stack's removal for properties it can no longer act on.
+    log('decision', { outcome: 'left as they are', why: (e as Error).message });
+    return;
+  }
+  if (settings.removalPolicy === 'retain') {
+    log('decision', { outcome: 'left as they are', why: 'removal policy retain' });
+    return;
+  }
+  if (!/^arn:aws[a-z-]*:partnercentral:/.test(physicalResourceId)) {
+    log('decision', { outcome: 'nothing to reset', why: `the resource was never created (physical id ${physicalResourceId})` });
+    return;
+  }
+  const api = await connect(settings, event, deadline, log);
+  await converge(api, { ...RESET, catalog: settings.desired.catalog }, { deadline, log, driftPolicy: 'overwrite' });
+}
+
+async function connect(settings: ResourceSettings, event: ConnectionPreferencesEvent, deadline: number, log: Log): Promise<ConnectionPreferencesApi> {
+  if (!settings.assumeRoleArn) return new ConnectionPreferencesApi({ log, deadline, principal: 'the handler\'s role' });
+  const credentials = await assumeRole({
+    roleArn: settings.assumeRoleArn,
+    externalId: settings.externalId,
+    sessionName: sessionNameOf(event.StackId, event.LogicalResourceId),
+    deadline,
+    log,
+  });
+  return new ConnectionPreferencesApi({ log, deadline, credentials, principal: settings.assumeRoleArn });
+}
+
+/**
+ * The preferences the stack declared before this Update, for the drift check; none when they were for another
+ * account or catalog (a replacement) or cannot be read.
+ */
+function previousPreferences(old: ConnectionPreferencesResourceProperties, settings: ResourceSettings, log: Log): DesiredPreferences | undefined {
+  let before: ResourceSettings;
+  try {
+    before = readProperties(old);
+  } catch (e) {
+    log('decision', { outcome: 'no drift check', why: `the previous properties are invalid: ${(e as Error).message}` });
+    return undefined;
+  }
+  const sameTarget = before.desired.catalog === settings.desired.catalog && before.assumeRoleArn === settings.assumeRoleArn;
+  return sameTarget ? before.desired : undefined;
 }
