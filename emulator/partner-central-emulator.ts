@@ -54,6 +54,8 @@ export interface Fault {
   kind: 'throttle' | 'internal-error' | 'reset' | 'latency' | 'access-denied' | 'validation' | 'competing-write';
   count: number;
   operation?: Operation;
+  /** Hit one matching call in `every` (2: every other call). @default 1 */
+  every?: number;
   /** For `latency`. */
   delayMs?: number;
   /** For `access-denied`. @default ACCESS_DENIED */
@@ -124,7 +126,7 @@ export class PartnerCentralEmulator {
   readonly issuedCredentials: IssuedCredentials[] = [];
   private readonly model = SmithyModel.load();
   private readonly documents = new Map<string, StoredDocument>();
-  private faults: Fault[] = [];
+  private faults: (Fault & { seen: number })[] = [];
   private server?: http.Server;
 
   constructor(settings: Partial<EmulatorSettings> = {}) {
@@ -154,7 +156,7 @@ export class PartnerCentralEmulator {
   }
 
   inject(fault: Fault): void {
-    this.faults.push({ ...fault });
+    this.faults.push({ ...fault, seen: 0 });
   }
 
   /** Drops the faults not yet used up. */
@@ -300,12 +302,15 @@ export class PartnerCentralEmulator {
   }
 
   private takeFault(operation: Operation): Fault | undefined {
-    const fault = this.faults.find((f) => f.count > 0 && (f.operation ?? operation) === operation
-      && (f.kind !== 'competing-write' || operation === 'GetConnectionPreferences'));
-    if (!fault) return undefined;
-    fault.count -= 1;
-    this.faults = this.faults.filter((f) => f.count > 0);
-    return fault;
+    for (const fault of this.faults) {
+      const applies = (fault.operation ?? operation) === operation
+        && (fault.kind !== 'competing-write' || operation === 'GetConnectionPreferences');
+      if (!applies || fault.seen++ % (fault.every ?? 1) !== 0) continue;
+      fault.count -= 1;
+      this.faults = this.faults.filter((f) => f.count > 0);
+      return fault;
+    }
+    return undefined;
   }
 
   private document(account: string, catalog: string): StoredDocument {
