@@ -14,6 +14,7 @@ export function useEmulator(settings: Partial<EmulatorSettings> = {}): { emulato
     const url = await emulator.start();
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT: url,
+      AWS_ENDPOINT_URL_STS: url,
       AWS_REGION: 'eu-west-1',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret',
       AWS_CONFIG_FILE: '/dev/null',

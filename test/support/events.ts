@@ -59,3 +59,13 @@ export function lambdaContext(remainingMs = 120_000) {
   const end = Date.now() + remainingMs;
   return { awsRequestId: 'lambda-req-1', getRemainingTimeInMillis: () => end - Date.now() };
 }
+
+/** Collects the handler's log lines (the TypeScript source's: the bundle logs in its own process), parsed. */
+export function captureLogs(): { lines: Record<string, any>[]; raw: string[] } {
+  const captured = { lines: [] as Record<string, any>[], raw: [] as string[] };
+  jest.spyOn(console, 'log').mockImplementation((line: string) => {
+    captured.raw.push(line);
+    captured.lines.push(JSON.parse(line));
+  });
+  return captured;
+}
