@@ -34,8 +34,10 @@ export async function assumeRole(request: AssumeRoleRequest): Promise<Credential
     };
   } catch (e: any) {
     request.log('assume role', { roleArn: request.roleArn, sessionName: request.sessionName, outcome: e.name, durationMs: Date.now() - started });
-    throw new Error(`Could not assume ${request.roleArn}${request.externalId ? ' with the given externalId' : ''}: ${e.name}: ${e.message}. `
-      + 'The role\'s trust policy must allow sts:AssumeRole by the handler\'s role (and require this externalId, if one is set).');
+    const advice = e.name === 'AccessDenied'
+      ? ' The role\'s trust policy must allow sts:AssumeRole by the handler\'s role, and require this externalId if one is set.'
+      : '';
+    throw new Error(`Could not assume ${request.roleArn}${request.externalId ? ' with the given externalId' : ''}: ${e.name}: ${e.message}.${advice}`);
   }
 }
 

@@ -66,14 +66,15 @@ export class ConnectionPreferencesApi {
     });
   }
 
-  async read(catalog: string): Promise<LivePreferences> {
-    return toLive(await this.call('GetConnectionPreferences', catalog, (abortSignal) =>
+  /** `attempt` is the caller's read-compare-write round, for the log. */
+  async read(catalog: string, attempt: number): Promise<LivePreferences> {
+    return toLive(await this.call('GetConnectionPreferences', catalog, attempt, (abortSignal) =>
       this.client.send(new GetConnectionPreferencesCommand({ Catalog: catalog }), { abortSignal })));
   }
 
   /** A compare-and-set: throws ConflictException when `revision` is no longer the live one. */
-  async write(desired: DesiredPreferences, revision: number): Promise<LivePreferences> {
-    return toLive(await this.call('UpdateConnectionPreferences', desired.catalog, (abortSignal) =>
+  async write(desired: DesiredPreferences, revision: number, attempt: number): Promise<LivePreferences> {
+    return toLive(await this.call('UpdateConnectionPreferences', desired.catalog, attempt, (abortSignal) =>
       this.client.send(new UpdateConnectionPreferencesCommand({
         Catalog: desired.catalog,
         Revision: revision,
@@ -82,9 +83,11 @@ export class ConnectionPreferencesApi {
       }), { abortSignal }), revision));
   }
 
+  /** One SDK call, logged with the revision it read or wrote from (a write also logs the revision it made). */
   private async call(
     operation: string,
     catalog: string,
+    attempt: number,
     send: (abortSignal: AbortSignal) => Promise<GetConnectionPreferencesCommandOutput>,
     revision?: number,
   ): Promise<GetConnectionPreferencesCommandOutput> {
@@ -92,13 +95,14 @@ export class ConnectionPreferencesApi {
     try {
       const response = await callWithinDeadline(operation, this.options.deadline, send);
       this.options.log('api call', {
-        operation, catalog, revision, outcome: 'ok', newRevision: response.Revision,
+        operation, catalog, attempt, revision: revision ?? response.Revision, outcome: 'ok',
+        ...(revision !== undefined && { newRevision: response.Revision }),
         httpAttempts: response.$metadata.attempts, durationMs: Date.now() - started,
       });
       return response;
     } catch (e: any) {
       this.options.log('api call', {
-        operation, catalog, revision, outcome: e.name, reason: e.Reason, httpStatus: e.$metadata?.httpStatusCode,
+        operation, catalog, attempt, revision, outcome: e.name, reason: e.Reason, httpStatus: e.$metadata?.httpStatusCode,
         httpAttempts: e.$metadata?.attempts, durationMs: Date.now() - started,
       });
       if (e instanceof ConflictException) throw e;

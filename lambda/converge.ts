@@ -35,14 +35,14 @@ const MIN_ATTEMPT_MS = 200;
 export async function converge(api: ConnectionPreferencesApi, desired: DesiredPreferences, options: ConvergeOptions): Promise<ConvergeResult> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
-    const live = await api.read(desired.catalog);
+    const live = await api.read(desired.catalog, attempt);
     if (samePreferences(live, desired)) {
       options.log('decision', { attempt, revision: live.revision, outcome: 'unchanged' });
       return { preferences: live, wrote: false, attempts: attempt };
     }
     checkDrift(live, desired, options);
     try {
-      const written = await api.write(desired, live.revision);
+      const written = await api.write(desired, live.revision, attempt);
       options.log('decision', { attempt, revision: written.revision, previousRevision: live.revision, outcome: 'written' });
       return { preferences: written, wrote: true, attempts: attempt };
     } catch (e) {

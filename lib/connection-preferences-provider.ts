@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as path from 'path';
 import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -64,34 +65,52 @@ export class ConnectionPreferencesProvider extends Construct {
     this.serviceToken = provider.serviceToken;
   }
 
-  /** Lets the handler read and write the preferences of this catalog in its own account. */
-  allowCatalog(catalog: string): void {
-    if (this.catalogs.size === 0) {
-      // Neither action supports resource-level scoping; the catalog condition is the narrowest IAM allows.
-      this.handler.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['partnercentral:GetConnectionPreferences', 'partnercentral:UpdateConnectionPreferences'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'partnercentral:Catalog': Lazy.list({ produce: () => [...this.catalogs].sort() }) },
-        },
-      }));
+  /**
+   * Lets the handler manage this target: the catalog in its own account, or any catalog through the role.
+   *
+   * Permissions that only Create and Update need join the stack's shared statements. A resource whose Delete calls
+   * the API (removal policy DESTROY) gets a policy of its own, named after its target, that it depends on:
+   * CloudFormation then deletes the resource before the policy, also when the resource is removed or pointed
+   * elsewhere, instead of shrinking a shared statement in the update phase before the cleanup-phase Delete.
+   */
+  permit(resource: Construct, target: Target, options: { neededOnDelete: boolean }): void {
+    if (options.neededOnDelete) {
+      const statement = target.assumeRoleArn === undefined ? partnerCentralStatement([target.catalog]) : assumeRoleStatement([target.assumeRoleArn]);
+      const targetHash = createHash('sha256').update(JSON.stringify(Stack.of(this).resolve(target))).digest('hex').slice(0, 8);
+      const policy = new iam.Policy(resource, `DeletePermissions${targetHash}`, { roles: [this.handler.role!], statements: [statement] });
+      resource.node.addDependency(policy);
+      return;
     }
-    this.catalogs.add(catalog);
-  }
-
-  /** Lets the handler assume this role, and no other. */
-  allowAssumeRole(roleArn: string): void {
-    if (this.roleArns.size === 0) {
-      this.handler.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['sts:AssumeRole'],
-        resources: Lazy.list({ produce: () => [...this.roleArns].sort() }),
-      }));
+    if (target.assumeRoleArn !== undefined) {
+      if (this.roleArns.size === 0) this.handler.addToRolePolicy(assumeRoleStatement(Lazy.list({ produce: () => [...this.roleArns].sort() })));
+      this.roleArns.add(target.assumeRoleArn);
+    } else {
+      if (this.catalogs.size === 0) this.handler.addToRolePolicy(partnerCentralStatement(Lazy.list({ produce: () => [...this.catalogs].sort() })));
+      this.catalogs.add(target.catalog);
     }
-    this.roleArns.add(roleArn);
   }
 
   /** Makes sure the handler's timeout is at least this long. */
   allowTimeout(timeout: Duration): void {
     this.timeouts.push(timeout);
   }
+}
+
+/** Whose preferences a resource manages. */
+export interface Target {
+  readonly catalog: string;
+  readonly assumeRoleArn?: string;
+}
+
+/** Neither action supports resource-level scoping; the catalog condition is the narrowest IAM allows. */
+function partnerCentralStatement(catalogs: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['partnercentral:GetConnectionPreferences', 'partnercentral:UpdateConnectionPreferences'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'partnercentral:Catalog': catalogs } },
+  });
+}
+
+function assumeRoleStatement(roleArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns });
 }

@@ -135,11 +135,6 @@ export class ConnectionPreferences extends Construct {
     this.validate(props, { removalPolicy, driftPolicy, timeout });
 
     const provider = ConnectionPreferencesProvider.of(this);
-    if (props.assumeRoleArn === undefined) {
-      provider.allowCatalog(this.catalog);
-    } else {
-      provider.allowAssumeRole(props.assumeRoleArn);
-    }
     provider.allowTimeout(timeout);
 
     const properties: ConnectionPreferencesResourceProperties = {
@@ -158,6 +153,9 @@ export class ConnectionPreferences extends Construct {
     });
     // The log groups must exist before the first invocation, or Lambda creates one without retention.
     resource.node.addDependency(provider);
+    provider.permit(resource, { catalog: this.catalog, assumeRoleArn: props.assumeRoleArn }, {
+      neededOnDelete: removalPolicy === RemovalPolicy.DESTROY,
+    });
 
     const attribute = (name: keyof ConnectionPreferencesResourceAttributes) => resource.getAttString(name);
     this.attrArn = attribute('Arn');

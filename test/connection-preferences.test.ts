@@ -252,6 +252,38 @@ describe('policies, roles and timeout', () => {
     template.hasResourceProperties(RESOURCE_TYPE, { AssumeRoleArn: roles[1], ExternalId: 'ext-42' });
   });
 
+  test('a resource with DESTROY keeps its own permissions, which CloudFormation deletes after the resource', () => {
+    const stack = new Stack(new App(), 'Partner');
+    new ConnectionPreferences(stack, 'Retained', { accessType: AccessType.ALLOW_ALL });
+    const destroyed = new ConnectionPreferences(stack, 'Destroyed', { accessType: AccessType.ALLOW_ALL, catalog: Catalog.SANDBOX, removalPolicy: RemovalPolicy.DESTROY });
+    const template = Template.fromStack(stack);
+    const policies = template.findResources('AWS::IAM::Policy');
+    const ownPolicyIds = Object.keys(policies).filter((id) => id.startsWith('DestroyedDeletePermissions'));
+    expect(ownPolicyIds).toHaveLength(1);
+    expect(policies[ownPolicyIds[0]].Properties.PolicyDocument.Statement).toEqual([expect.objectContaining({
+      Action: ['partnercentral:GetConnectionPreferences', 'partnercentral:UpdateConnectionPreferences'],
+      Condition: { StringEquals: { 'partnercentral:Catalog': ['Sandbox'] } },
+    })]);
+    const resourceOf = (c: ConnectionPreferences) => template.toJSON().Resources[stack.getLogicalId(c.node.findChild('Resource').node.defaultChild as any)];
+    expect(resourceOf(destroyed).DependsOn).toContain(ownPolicyIds[0]);
+    expect(Object.keys(policies).filter((id) => id.startsWith('Retained'))).toEqual([]);
+    // The shared statement lists only the catalogs whose Delete makes no call.
+    expect(JSON.stringify(policies)).toContain('"partnercentral:Catalog":["AWS"]');
+  });
+
+  test('pointing a DESTROY resource elsewhere gives its permissions a new logical id, so the old ones outlive the old resource', () => {
+    const policyIdFor = (props: Partial<ConnectionPreferencesProps>) => {
+      const stack = new Stack(new App(), 'Partner');
+      new ConnectionPreferences(stack, 'Prefs', { accessType: AccessType.ALLOW_ALL, removalPolicy: RemovalPolicy.DESTROY, ...props });
+      return Object.keys(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((id) => id.includes('DeletePermissions'));
+    };
+    const aws = policyIdFor({});
+    expect(aws).toHaveLength(1);
+    expect(policyIdFor({ catalog: Catalog.SANDBOX })).not.toEqual(aws);
+    expect(policyIdFor({ assumeRoleArn: 'arn:aws:iam::444455556666:role/pc' })).not.toEqual(aws);
+    expect(policyIdFor({})).toEqual(aws);
+  });
+
   test('no role means no sts permission', () => {
     const { template } = stackWith({ accessType: AccessType.ALLOW_ALL });
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('sts:');

@@ -222,8 +222,16 @@ test('one JSON log line per decision and API call, with no credentials, session 
   for (const line of logs.lines) {
     expect(line).toMatchObject({ requestId: 'lambda-req-1', logicalId: 'Prefs', eventType: 'Create' });
   }
-  expect(logs.lines.filter((l) => l.message === 'api call')).toEqual(logs.lines.filter((l) => l.message === 'api call')
-    .map(() => expect.objectContaining({ outcome: expect.any(String), catalog: 'AWS', durationMs: expect.any(Number) })));
+  const partnerCentralLines = logs.lines.filter((l) => l.message !== 'assume role');
+  expect(partnerCentralLines).toEqual(partnerCentralLines.map(() => expect.objectContaining({
+    attempt: expect.any(Number), revision: expect.any(Number), outcome: expect.any(String),
+  })));
+  expect(logs.lines.filter((l) => l.message === 'api call').map((l) => [l.attempt, l.revision, l.outcome, l.newRevision])).toEqual([
+    [1, 0, 'ok', undefined],
+    [1, 0, 'ConflictException', undefined],
+    [2, 1, 'ok', undefined],
+    [2, 1, 'ok', 2],
+  ]);
   expect(logs.lines.find((l) => l.outcome === 'written')).toMatchObject({ attempt: 2, revision: 2 });
 
   const secrets = [
