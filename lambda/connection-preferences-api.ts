@@ -62,7 +62,7 @@ export class ConnectionPreferencesApi {
       region: PARTNER_CENTRAL_REGION,
       credentials: options.credentials,
       // A stalled connection is cut and retried by the SDK instead of waiting for the deadline.
-      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
     });
   }
 

@@ -159,3 +159,18 @@ describe.each(HANDLERS)('handler (%s) under faults', (_, handler) => {
     });
     });
 });
+
+test('a request that gets no answer for 10 s is cut and retried by the SDK, not left to the deadline', async () => {
+  const account = newAccount();
+  const { handler } = require('../lambda');
+  emulator.inject({ kind: 'latency', count: 1, delayMs: 15_000, operation: 'GetConnectionPreferences' });
+  const started = Date.now();
+
+  await handler(createEvent(DENY_SOME), lambdaContext());
+
+  const elapsed = Date.now() - started;
+  expect(elapsed).toBeGreaterThanOrEqual(10_000);
+  expect(elapsed).toBeLessThan(15_000);
+  expect(emulator.callsOf('GetConnectionPreferences', account)).toHaveLength(2);
+  expect(emulator.preferences(account, 'AWS').Revision).toBe(1);
+});
