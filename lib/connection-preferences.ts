@@ -103,10 +103,11 @@ const MIN_TIMEOUT = Duration.seconds(30);
 const MAX_TIMEOUT = Duration.minutes(14);
 
 /**
- * The connection preferences of the Partner Central account the stack deploys to, for one catalog.
+ * The connection preferences of one Partner Central account and catalog: the account the stack deploys to, or the
+ * account of `assumeRoleArn`.
  *
  * Create and Update read the live preferences and, when they differ from these, write these with the live
- * revision, retrying on revision conflicts. Delete leaves the preferences as they are.
+ * revision, retrying on revision conflicts. Delete follows `removalPolicy`.
  */
 export class ConnectionPreferences extends Construct {
   /** The ARN of the connection preferences, which names the account and catalog. */
