@@ -7,9 +7,11 @@ const app = new App();
 const stack = new Stack(app, 'PartnerConnectionPreferences', {
   description: 'Partner Central connection preferences of this account, managed as code',
 });
+// `-c accessType=DENY_ALL` on the command line (or in cdk.json) declares another access type.
+const accessType: AccessType = app.node.tryGetContext('accessType') ?? AccessType.ALLOW_BY_DEFAULT_DENY_SOME;
 const preferences = new ConnectionPreferences(stack, 'ConnectionPreferences', {
-  accessType: AccessType.ALLOW_BY_DEFAULT_DENY_SOME,
-  excludedParticipantIdentifiers: ['111122223333'],
+  accessType,
+  ...(accessType === AccessType.ALLOW_BY_DEFAULT_DENY_SOME && { excludedParticipantIdentifiers: ['111122223333'] }),
 });
 new CfnOutput(stack, 'Revision', { value: preferences.attrRevision });
 new CfnOutput(stack, 'AccessType', { value: preferences.attrAccessType });

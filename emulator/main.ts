@@ -10,6 +10,7 @@ async function main(): Promise<void> {
       'initial-revision': { type: 'string' },
       'exclusions-without-deny-some': { type: 'string' },
       'latency-ms': { type: 'string' },
+      'state-file': { type: 'string' },
     },
   });
   const mode = values['exclusions-without-deny-some'];
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     ...(values['initial-revision'] !== undefined && { initialRevision: Number(values['initial-revision']) }),
     ...(mode !== undefined && { exclusionsWithoutDenySome: mode as 'accept' | 'ignore' | 'reject' }),
     ...(values['latency-ms'] !== undefined && { latencyMs: Number(values['latency-ms']) }),
-  });
+  }, values['state-file']);
   const url = await emulator.start(Number(values.port), values.host);
   console.log(`Partner Central Account emulator listening on ${url}`);
   console.log(`Point the SDK at it: AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT=${url}`);

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as http from 'http';
+import * as path from 'path';
 import { AddressInfo } from 'net';
 import { FieldValidationError, SmithyModel } from './smithy-model';
 
@@ -112,6 +114,26 @@ export function accountOfAccessKey(accessKeyId: string): string {
   return /(\d{12})$/.exec(accessKeyId)?.[1] ?? DEFAULT_ACCOUNT;
 }
 
+/** Static credentials that the emulator takes as this account's. */
+export function credentialsOfAccount(account: string): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: `AKIALOCAL${account}`, secretAccessKey: 'emulator-secret' };
+}
+
+/** A stack as a local deploy left it: CloudFormation's GetTemplate answers with its template. */
+export interface DeployedStack {
+  template: any;
+  /** Physical resource ids by logical id, for the next deploy's Update and Delete events. */
+  physicalIds: Record<string, string>;
+  /** The handler code as deployed, which serves Deletes after its resources left the template. */
+  handler?: { file: string; exportName: string; timeoutSeconds: number };
+}
+
+/** What a state file keeps between runs. */
+interface PersistedState {
+  documents: Record<string, StoredDocument>;
+  stacks: Record<string, DeployedStack>;
+}
+
 const ARN_REGION = 'us-east-1';
 
 /**
@@ -126,11 +148,32 @@ export class PartnerCentralEmulator {
   readonly issuedCredentials: IssuedCredentials[] = [];
   private readonly model = SmithyModel.load();
   private readonly documents = new Map<string, StoredDocument>();
+  private readonly stacks = new Map<string, DeployedStack>();
   private faults: (Fault & { seen: number })[] = [];
   private server?: http.Server;
 
-  constructor(settings: Partial<EmulatorSettings> = {}) {
+  /** With `stateFile`, documents and deployed stacks are loaded from it and saved to it after every change. */
+  constructor(settings: Partial<EmulatorSettings> = {}, private readonly stateFile?: string) {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    if (stateFile && existsSync(stateFile)) {
+      const state: PersistedState = JSON.parse(readFileSync(stateFile, 'utf8'));
+      Object.entries(state.documents).forEach(([key, document]) => this.documents.set(key, document));
+      Object.entries(state.stacks).forEach(([name, stack]) => this.stacks.set(name, stack));
+    }
+  }
+
+  deployedStack(stackName: string): DeployedStack | undefined {
+    return this.stacks.get(stackName);
+  }
+
+  deployedStackNames(): string[] {
+    return [...this.stacks.keys()];
+  }
+
+  /** Records a stack as deployed (or, with undefined, as deleted). */
+  putStack(stackName: string, stack: DeployedStack | undefined): void {
+    if (stack) this.stacks.set(stackName, stack); else this.stacks.delete(stackName);
+    this.save();
   }
 
   /** Listens on `host:port` (any free port by default) and returns the endpoint URL. */
@@ -164,9 +207,10 @@ export class PartnerCentralEmulator {
     this.faults = [];
   }
 
-  /** Forgets every document, call, write and fault. */
+  /** Forgets every document, deployed stack, call, write and fault. */
   reset(): void {
     this.documents.clear();
+    this.stacks.clear();
     this.calls.length = 0;
     this.writes.length = 0;
     this.issuedCredentials.length = 0;
@@ -205,7 +249,7 @@ export class PartnerCentralEmulator {
       status: 200,
     };
     this.calls.push(call);
-    if (call.service === 'sts') return this.serveSts(call, body, res);
+    if (call.service === 'sts' || call.service === 'cloudformation') return this.serveQuery(call, body, res);
 
     let status = 200;
     let payload: unknown;
@@ -336,6 +380,7 @@ export class PartnerCentralEmulator {
     };
     this.documents.set(`${account}/${catalog}`, document);
     this.writes.push({ account, catalog, revision: document.Revision, ...structuredClone(preferences), by });
+    this.save();
     return document;
   }
 
@@ -358,43 +403,64 @@ export class PartnerCentralEmulator {
     }
   }
 
-  /** STS AssumeRole in the query protocol: form-encoded request, XML answer. */
-  private async serveSts(call: RecordedCall, body: string, res: http.ServerResponse): Promise<void> {
-    const params = new URLSearchParams(body);
-    call.operation = params.get('Action') ?? '';
-    call.request = { RoleArn: params.get('RoleArn'), RoleSessionName: params.get('RoleSessionName'), ExternalId: params.get('ExternalId') ?? undefined };
-    const { RoleArn: roleArn, RoleSessionName: sessionName, ExternalId: externalId } = call.request;
-    const roleAccount = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(.+)$/.exec(roleArn ?? '');
-    const fail = (status: number, code: string, message: string) => {
+  /** STS AssumeRole and CloudFormation GetTemplate, in the query protocol: form-encoded request, XML answer. */
+  private serveQuery(call: RecordedCall, body: string, res: http.ServerResponse): void {
+    const params = Object.fromEntries(new URLSearchParams(body));
+    call.operation = params.Action ?? '';
+    call.request = params;
+    const namespace = call.service === 'sts' ? 'https://sts.amazonaws.com/doc/2011-06-15/' : 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+    const reply = (status: number, xml: string) => {
       call.status = status;
-      call.errorType = code;
       res.writeHead(status, { 'content-type': 'text/xml' });
-      res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code>`
-        + `<Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+      res.end(xml);
     };
-    if (call.operation !== 'AssumeRole') return fail(400, 'InvalidAction', `Could not find operation ${call.operation}`);
-    if (!roleAccount) return fail(400, 'ValidationError', `${roleArn} is not a valid role ARN`);
-    if (!sessionName || !/^[\w+=,.@-]{2,64}$/.test(sessionName)) return fail(400, 'ValidationError', `RoleSessionName ${sessionName} is not valid`);
+    try {
+      const result = call.service === 'sts' ? this.assumeRole(call, params) : this.getTemplate(params);
+      reply(200, `<${call.operation}Response xmlns="${namespace}"><${call.operation}Result>${result}</${call.operation}Result>`
+        + `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${call.operation}Response>`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      call.errorType = e.errorName;
+      reply(e.status ?? 400, `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>${e.errorName}</Code>`
+        + `<Message>${escapeXml(e.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+    }
+  }
+
+  private assumeRole(call: RecordedCall, params: Record<string, string>): string {
+    const { RoleArn: roleArn, RoleSessionName: sessionName, ExternalId: externalId } = params;
+    const role = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(.+)$/.exec(roleArn ?? '');
+    if (call.operation !== 'AssumeRole') throw new ApiError('InvalidAction', `Could not find operation ${call.operation}`, {}, 400);
+    if (!role) throw new ApiError('ValidationError', `${roleArn} is not a valid role ARN`, {}, 400);
+    if (!sessionName || !/^[\w+=,.@-]{2,64}$/.test(sessionName)) throw new ApiError('ValidationError', `RoleSessionName ${sessionName} is not valid`, {}, 400);
     const requiredExternalId = this.settings.roleExternalIds[roleArn];
     if (requiredExternalId !== undefined && requiredExternalId !== externalId) {
-      return fail(403, 'AccessDenied', `User: ${call.accessKeyId} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+      throw new ApiError('AccessDenied', `User: ${call.accessKeyId} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, {}, 403);
     }
-
     const credentials: IssuedCredentials = {
       roleArn,
-      accessKeyId: `ASIA${randomBytes(4).toString('hex').toUpperCase()}${roleAccount[1]}`,
+      accessKeyId: `ASIA${randomBytes(4).toString('hex').toUpperCase()}${role[1]}`,
       secretAccessKey: randomBytes(20).toString('base64'),
       sessionToken: randomBytes(32).toString('base64'),
     };
     this.issuedCredentials.push(credentials);
-    const expiration = new Date(Date.now() + 3600_000).toISOString();
-    res.writeHead(200, { 'content-type': 'text/xml' });
-    res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`
-      + `<Credentials><AccessKeyId>${credentials.accessKeyId}</AccessKeyId><SecretAccessKey>${credentials.secretAccessKey}</SecretAccessKey>`
-      + `<SessionToken>${credentials.sessionToken}</SessionToken><Expiration>${expiration}</Expiration></Credentials>`
+    return `<Credentials><AccessKeyId>${credentials.accessKeyId}</AccessKeyId><SecretAccessKey>${credentials.secretAccessKey}</SecretAccessKey>`
+      + `<SessionToken>${credentials.sessionToken}</SessionToken><Expiration>${new Date(Date.now() + 3600_000).toISOString()}</Expiration></Credentials>`
       + `<AssumedRoleUser><AssumedRoleId>AROAEMULATED:${sessionName}</AssumedRoleId>`
-      + `<Arn>arn:aws:sts::${roleAccount[1]}:assumed-role/${roleAccount[2]}/${sessionName}</Arn></AssumedRoleUser>`
-      + `</AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`);
+      + `<Arn>arn:aws:sts::${role[1]}:assumed-role/${role[2]}/${sessionName}</Arn></AssumedRoleUser>`;
+  }
+
+  private getTemplate(params: Record<string, string>): string {
+    if (params.Action !== 'GetTemplate') throw new ApiError('InvalidAction', `Could not find operation ${params.Action}`, {}, 400);
+    const stack = this.stacks.get(params.StackName ?? '');
+    if (!stack) throw new ApiError('ValidationError', `Stack with id ${params.StackName} does not exist`, {}, 400);
+    return `<TemplateBody>${escapeXml(JSON.stringify(stack.template))}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>`;
+  }
+
+  private save(): void {
+    if (!this.stateFile) return;
+    const state: PersistedState = { documents: Object.fromEntries(this.documents), stacks: Object.fromEntries(this.stacks) };
+    mkdirSync(path.dirname(this.stateFile), { recursive: true });
+    writeFileSync(this.stateFile, JSON.stringify(state, null, 2));
   }
 
   private control(method: string, url: string, body: string, res: http.ServerResponse): void {
@@ -417,6 +483,10 @@ export class PartnerCentralEmulator {
       return reply(400, { message: (e as Error).message });
     }
   }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function parseJson(body: string): unknown {

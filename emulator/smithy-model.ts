@@ -1,12 +1,10 @@
-import { readFileSync } from 'fs';
-import * as path from 'path';
-
 /**
  * The Partner Central Account service model (Smithy 2.0 JSON AST), copied verbatim from the AWS API models
  * (sha256 972f4e43…d381da, see emulator/model/README.md). The emulator validates requests against these shapes
- * instead of hand-written rules, so it rejects exactly what the model says the service rejects.
+ * instead of hand-written rules, so it rejects exactly what the model says the service rejects. Imported, not
+ * read from disk, so that bundles that embed the emulator carry it.
  */
-const MODEL_FILE = path.join(__dirname, 'model', 'partnercentral-account-2025-04-04.json');
+import MODEL from './model/partnercentral-account-2025-04-04.json';
 
 type Traits = Record<string, any>;
 interface MemberShape { target: string; traits?: Traits }
@@ -32,8 +30,8 @@ const PRELUDE_TYPES: Record<string, string> = {
 };
 
 export class SmithyModel {
-  static load(file = MODEL_FILE): SmithyModel {
-    return new SmithyModel(JSON.parse(readFileSync(file, 'utf8')).shapes);
+  static load(): SmithyModel {
+    return new SmithyModel(MODEL.shapes as unknown as Record<string, Shape>);
   }
 
   /** The service shape's name, which is the prefix of every awsJson1_0 `X-Amz-Target`. */

@@ -86,13 +86,27 @@ export function samePreferences(a: DesiredPreferences, b: DesiredPreferences): b
   return ids.size === new Set(b.excludedParticipantIds).size && b.excludedParticipantIds.every((id) => ids.has(id));
 }
 
-/** What changed from `before` to `after`, for people: access type from → to, exclusions added and removed. */
+/** What changed from `before` to `after`: the access type, and exclusions added and removed. */
+export interface Difference {
+  readonly accessType?: { readonly from: string; readonly to: string };
+  readonly exclusionsAdded: string[];
+  readonly exclusionsRemoved: string[];
+}
+
+export function differenceOf(before: DesiredPreferences, after: DesiredPreferences): Difference {
+  return {
+    ...(before.accessType !== after.accessType && { accessType: { from: before.accessType, to: after.accessType } }),
+    exclusionsAdded: after.excludedParticipantIds.filter((id) => !before.excludedParticipantIds.includes(id)),
+    exclusionsRemoved: before.excludedParticipantIds.filter((id) => !after.excludedParticipantIds.includes(id)),
+  };
+}
+
+/** The difference for people: access type from → to, exclusions added and removed. */
 export function describeDifference(before: DesiredPreferences, after: DesiredPreferences): string {
+  const { accessType, exclusionsAdded, exclusionsRemoved } = differenceOf(before, after);
   const parts: string[] = [];
-  if (before.accessType !== after.accessType) parts.push(`access type ${before.accessType} → ${after.accessType}`);
-  const added = after.excludedParticipantIds.filter((id) => !before.excludedParticipantIds.includes(id));
-  const removed = before.excludedParticipantIds.filter((id) => !after.excludedParticipantIds.includes(id));
-  if (added.length > 0) parts.push(`exclusions added: ${added.join(', ')}`);
-  if (removed.length > 0) parts.push(`exclusions removed: ${removed.join(', ')}`);
+  if (accessType) parts.push(`access type ${accessType.from} → ${accessType.to}`);
+  if (exclusionsAdded.length > 0) parts.push(`exclusions added: ${exclusionsAdded.join(', ')}`);
+  if (exclusionsRemoved.length > 0) parts.push(`exclusions removed: ${exclusionsRemoved.join(', ')}`);
   return parts.join('; ') || 'no difference';
 }

@@ -103,7 +103,7 @@ export interface Target {
 }
 
 /** Neither action supports resource-level scoping; the catalog condition is the narrowest IAM allows. */
-function partnerCentralStatement(catalogs: string[]): iam.PolicyStatement {
+export function partnerCentralStatement(catalogs: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     actions: ['partnercentral:GetConnectionPreferences', 'partnercentral:UpdateConnectionPreferences'],
     resources: ['*'],

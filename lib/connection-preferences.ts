@@ -1,6 +1,7 @@
 import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { ConnectionPreferencesProvider, DEFAULT_TIMEOUT } from './connection-preferences-provider';
+import { ConnectionPreferencesProvider, DEFAULT_TIMEOUT, partnerCentralStatement } from './connection-preferences-provider';
 import { ACCESS_TYPE_WITH_EXCLUSIONS, accountOfRoleArn, preferenceProblems } from './preference-rules';
 import {
   ConnectionPreferencesResourceAttributes,
@@ -110,6 +111,14 @@ const MAX_TIMEOUT = Duration.minutes(14);
  * revision, retrying on revision conflicts. Delete follows `removalPolicy`.
  */
 export class ConnectionPreferences extends Construct {
+  /**
+   * The IAM statement that lets a principal manage the connection preferences of these catalogs: what the role
+   * named by `assumeRoleArn` needs in the partner account, and what the handler's own role gets.
+   */
+  static policyStatement(catalogs: Catalog[]): iam.PolicyStatement {
+    return partnerCentralStatement(catalogs);
+  }
+
   /** The ARN of the connection preferences, which names the account and catalog. */
   readonly attrArn: string;
   /** The revision after the last deploy, as a string. */

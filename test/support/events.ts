@@ -1,5 +1,5 @@
-import { fork } from 'child_process';
 import * as path from 'path';
+import { invokeInLambdaProcess } from '../../bin/cli/lambda-process';
 import type { ConnectionPreferencesEvent, ConnectionPreferencesResponse } from '../../lambda';
 import type { ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
 
@@ -9,14 +9,12 @@ export type Handler = (event: ConnectionPreferencesEvent, context: ReturnType<ty
  * Invokes the bundled file that the package ships, in a fresh Node process as Lambda would (jest's module
  * sandbox cannot run the SDK's dynamic imports), with the environment of the test.
  */
-export const invokeBundle: Handler = (event, context) => new Promise((resolve, reject) => {
-  const child = fork(path.join(__dirname, 'invoke-bundle.cjs'), { env: process.env, silent: true });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  child.once('message', (reply: { response?: ConnectionPreferencesResponse; error?: string }) =>
-    reply.error === undefined ? resolve(reply.response!) : reject(new Error(reply.error)));
-  child.once('exit', (code) => code !== 0 && reject(new Error(`the bundle process exited with ${code}`)));
-  child.send({ event, remainingMs: context.getRemainingTimeInMillis() });
+export const invokeBundle: Handler = (event, context) => invokeInLambdaProcess({
+  file: path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js'),
+  exportName: 'handler',
+  event,
+  remainingMs: context.getRemainingTimeInMillis(),
+  env: process.env,
 });
 
 /** The handlers under test: the TypeScript source, and the bundled file that the package ships. */
