@@ -73,10 +73,14 @@ async function main(argv: string[]): Promise<number> {
 function synthesize(app: string): string {
   const out = mkdtempSync(path.join(os.tmpdir(), 'connection-preferences-plan-'));
   const cdk = require.resolve('aws-cdk/bin/cdk', { paths: [process.cwd()] });
-  execFileSync(process.execPath, [cdk, 'synth', '--app', app, '--output', out, '--quiet'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
-  });
+  try {
+    execFileSync(process.execPath, [cdk, 'synth', '--app', app, '--output', out, '--quiet'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+    });
+  } catch (e: any) {
+    throw new Error(`synth failed:\n${e.stderr?.toString().trim() || e.message}`);
+  }
   return out;
 }
 

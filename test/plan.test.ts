@@ -1,0 +1,102 @@
+import { execFile } from 'child_process';
+import * as path from 'path';
+import { promisify } from 'util';
+import { CfnParameter, Stack } from 'aws-cdk-lib';
+import { DEFAULT_ACCOUNT, PartnerCentralEmulator } from '../emulator/partner-central-emulator';
+import { deployLocally } from '../bin/cli/local-deploy';
+import { AccessType, ConnectionPreferences } from '../lib';
+import { synthesizeApp, tempDir } from './support/synth';
+
+jest.setTimeout(120_000);
+
+const root = path.join(__dirname, '..');
+/** Runs the command the package ships, as `npx connection-preferences plan ...` would. */
+const plan = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(root, 'assets', 'cli', 'connection-preferences.js'), 'plan', ...args], { cwd: root })
+  .then(({ stdout }) => ({ code: 0, stdout }), (e) => ({ code: e.code as number, stdout: `${e.stdout}${e.stderr}` }));
+
+const declaring = (accessType: AccessType, excluded?: string[]) => synthesizeApp({
+  Partner: (stack: Stack) => new ConnectionPreferences(stack, 'Prefs', { accessType, excludedParticipantIdentifiers: excluded }),
+});
+
+let stateDir: string;
+let deployed: string;
+beforeAll(async () => {
+  stateDir = tempDir('plan-state-');
+  deployed = declaring(AccessType.ALLOW_BY_DEFAULT_DENY_SOME, ['p-1']);
+  expect(await deployLocally({ assemblyDir: deployed, stateDir, print: () => undefined })).toBe(true);
+});
+
+test('exit code 0 when the live preferences are the declared ones', async () => {
+  const result = await plan('--assembly', deployed, '--local', '--state-dir', stateDir);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain(`Partner/Prefs  (AWS catalog of ${DEFAULT_ACCOUNT}, live revision 1)\n  = no change`);
+  expect(result.stdout).toContain('Plan: 0 to change, 1 unchanged, 0 errors, 0 changed outside their stack.');
+});
+
+test('exit code 2 and a readable difference when a deploy would change them', async () => {
+  const result = await plan('--assembly', declaring(AccessType.ALLOW_BY_DEFAULT_DENY_SOME, ['p-2', 'p-3']), '--local', '--state-dir', stateDir);
+  expect(result.code).toBe(2);
+  expect(result.stdout).toContain('  + exclude p-2\n  + exclude p-3\n  - exclude p-1');
+  const accessType = await plan('--assembly', declaring(AccessType.DENY_ALL), '--local', '--state-dir', stateDir);
+  expect(accessType.stdout).toContain('  ~ access type: ALLOW_BY_DEFAULT_DENY_SOME → DENY_ALL');
+});
+
+test('reports a change made outside the stack since its last deploy, as JSON too', async () => {
+  const drifted = tempDir('plan-drift-');
+  await deployLocally({ assemblyDir: deployed, stateDir: drifted, print: () => undefined });
+  new PartnerCentralEmulator({}, path.join(drifted, 'state.json'))
+    .writeOutside(DEFAULT_ACCOUNT, 'AWS', { AccessType: 'ALLOW_BY_DEFAULT_DENY_SOME', ExcludedParticipantIds: ['p-1', 'p-console'] });
+
+  const text = await plan('--assembly', deployed, '--local', '--state-dir', drifted);
+  expect(text.code).toBe(2);
+  expect(text.stdout).toContain('  - exclude p-console\n  ! changed outside the stack since the last deploy: exclusions added: p-console');
+
+  const json = JSON.parse((await plan('--assembly', deployed, '--local', '--state-dir', drifted, '--json')).stdout);
+  expect(json).toEqual({
+    exitCode: 2,
+    resources: [{
+      stack: 'Partner',
+      resource: 'Partner/Prefs',
+      catalog: 'AWS',
+      status: 'change',
+      declared: { accessType: 'ALLOW_BY_DEFAULT_DENY_SOME', excludedParticipantIds: ['p-1'] },
+      live: { accessType: 'ALLOW_BY_DEFAULT_DENY_SOME', excludedParticipantIds: ['p-1', 'p-console'], revision: 2, arn: expect.stringContaining(`:${DEFAULT_ACCOUNT}:catalog/AWS/`) },
+      changes: { exclusionsAdded: [], exclusionsRemoved: ['p-console'] },
+      deployed: true,
+      drift: 'exclusions added: p-console',
+    }],
+  });
+});
+
+test('reads from an emulator endpoint, and shows stacks that are not deployed yet', async () => {
+  const emulator = new PartnerCentralEmulator();
+  const url = await emulator.start();
+  try {
+    const result = await plan('--assembly', deployed, '--endpoint', url);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('(not deployed yet: a deploy creates it and adopts the live state)');
+    expect(emulator.calls.map((c) => `${c.service} ${c.operation} ${c.status}`)).toEqual([
+      'cloudformation GetTemplate 400',
+      'partnercentral-account GetConnectionPreferences 200',
+    ]);
+  } finally {
+    await emulator.stop();
+  }
+});
+
+test('exit code 1 on an error: a value only CloudFormation can resolve, or no assembly', async () => {
+  const withToken = synthesizeApp({
+    Partner: (stack) => new ConnectionPreferences(stack, 'Prefs', { accessType: new CfnParameter(stack, 'Access').valueAsString as AccessType }),
+  });
+  const result = await plan('--assembly', withToken, '--local', '--state-dir', stateDir);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain('! error: property AccessType is a Ref or Fn:: that only CloudFormation resolves');
+  expect((await plan('--assembly', path.join(stateDir, 'missing'))).code).toBe(1);
+});
+
+test('--app synthesizes the app first, with the project\'s CDK CLI', async () => {
+  const result = await plan('--app', 'node bin/example-app.js', '--local', '--state-dir', tempDir('plan-app-'));
+  expect(result.code).toBe(2);
+  expect(result.stdout).toContain('PartnerConnectionPreferences/ConnectionPreferences');
+  expect(result.stdout).toContain('  + exclude 111122223333');
+});
