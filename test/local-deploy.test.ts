@@ -1,7 +1,7 @@
 import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
-import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnWaitConditionHandle, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { DEFAULT_ACCOUNT, PartnerCentralEmulator } from '../emulator/partner-central-emulator';
 import { deployLocally } from '../bin/cli/local-deploy';
 import { AccessType, Catalog, ConnectionPreferences, DriftPolicy } from '../lib';
@@ -41,7 +41,7 @@ test('create, no-op, update and delete across runs, with the bundled handler fro
   expect(updated.output).toContain('    after   DENY_ALL, no exclusions (revision 2)');
 
   // The stack stays, without the resource: CloudFormation deletes it in the cleanup phase.
-  const removed = await deploy(synthesizeApp({ Partner: (stack) => new CfnParameter(stack, 'Unrelated') }), stateDir);
+  const removed = await deploy(synthesizeApp({ Partner: (stack) => new CfnWaitConditionHandle(stack, 'Unrelated') }), stateDir);
   expect(removed.ok).toBe(true);
   expect(removed.output).toContain('  Prefs: delete');
   expect(removed.output).toContain('    after   ALLOW_ALL, no exclusions (revision 3)');
@@ -52,7 +52,7 @@ test('a stack that leaves the app has its resources deleted, by the handler kept
   const stateDir = tempDir('local-deploy-');
   await deploy(synthesizeApp({ Gone: prefs(AccessType.DENY_ALL, { removalPolicy: RemovalPolicy.DESTROY, catalog: Catalog.SANDBOX }) }), stateDir);
 
-  const result = await deploy(synthesizeApp({ Other: (stack) => new CfnParameter(stack, 'Unrelated') }), stateDir);
+  const result = await deploy(synthesizeApp({ Other: (stack) => new CfnWaitConditionHandle(stack, 'Unrelated') }), stateDir);
 
   expect(result.ok).toBe(true);
   expect(result.output).toContain('Gone (account 123456789012, region eu-west-1): removed from the app\n  Prefs: delete');
