@@ -2,7 +2,7 @@
 // (loaded with Code.fromAsset, so users of the construct need neither esbuild nor Docker at synth) and the
 // connection-preferences command (so it needs no dependencies at run time).
 import { build } from 'esbuild';
-import { chmodSync } from 'fs';
+import { chmodSync, rmSync } from 'fs';
 import { fileURLToPath } from 'url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -18,7 +18,23 @@ const common = {
   logLevel: 'warning',
 };
 
-await build({ ...common, entryPoints: ['lambda/index.ts'], outfile: 'assets/handler/index.js' });
+// The handler is an ES module split into chunks (Lambda runs index.mjs as it runs index.js): code behind the SDK's
+// dynamic imports, such as STS for a role, the credential sources Lambda never reaches and event streams, is
+// shipped in chunks that load only when used. Stale chunks would change the asset hash: start from an empty folder.
+rmSync(new URL('../assets/handler', import.meta.url), { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: ['lambda/index.ts'],
+  outdir: 'assets/handler',
+  format: 'esm',
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  // Bundled CommonJS dependencies call require() for Node's own modules.
+  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+  // A browser user-agent parser that the SDK imports only in browsers.
+  external: ['bowser'],
+});
 await build({
   ...common,
   entryPoints: ['bin/connection-preferences.ts'],

@@ -137,11 +137,15 @@ describe('the handler function', () => {
   test('ships the prebundled handler: the asset is the bundle the build wrote, with nothing to build at synth', () => {
     const { app } = stackWith({ accessType: AccessType.ALLOW_ALL });
     const assembly = app.synth();
+    const bundleDir = path.join(__dirname, '..', 'assets', 'handler');
+    const filesOf = (dir: string) => fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile()).map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name))).sort();
     const handlerAssets = fs.readdirSync(assembly.directory)
-      .filter((entry) => entry.startsWith('asset.') && fs.existsSync(path.join(assembly.directory, entry, 'index.js')))
-      .map((entry) => fs.readFileSync(path.join(assembly.directory, entry, 'index.js'), 'utf8'));
-    const bundle = fs.readFileSync(path.join(__dirname, '..', 'assets', 'handler', 'index.js'), 'utf8');
-    expect(handlerAssets).toContain(bundle);
+      .map((entry) => path.join(assembly.directory, entry))
+      .filter((dir) => fs.existsSync(path.join(dir, 'index.mjs')));
+    expect(handlerAssets).toHaveLength(1);
+    expect(filesOf(handlerAssets[0])).toEqual(filesOf(bundleDir));
+    expect(fs.readFileSync(path.join(handlerAssets[0], 'index.mjs'), 'utf8')).toBe(fs.readFileSync(path.join(bundleDir, 'index.mjs'), 'utf8'));
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'fs';
 import * as path from 'path';
 import { CloudAssembly, CloudFormationStackArtifact } from '@aws-cdk/cloud-assembly-api';
 import { credentialsOfAccount, DEFAULT_ACCOUNT } from '../../emulator/partner-central-emulator';
@@ -66,8 +67,12 @@ export function handlerOf(declared: DeclaredResource): HandlerInAssembly {
   const assetPath = handler.Metadata?.['aws:asset:path'];
   if (!assetPath) throw new Error(`${declared.path}: the handler function has no asset metadata; synthesize with asset metadata enabled`);
   const [file, exportName] = String(handler.Properties.Handler).split('.');
+  const base = path.resolve(declared.stack.assembly.directory, assetPath, file);
+  // Lambda's Node.js runtime looks for the handler module with these extensions, in this order.
+  const extension = ['.js', '.mjs', '.cjs'].find((ext) => existsSync(base + ext));
+  if (!extension) throw new Error(`${declared.path}: the handler asset has no ${file}.js, .mjs or .cjs`);
   return {
-    file: path.resolve(declared.stack.assembly.directory, assetPath, `${file}.js`),
+    file: base + extension,
     exportName,
     timeoutSeconds: Number(handler.Properties.Timeout ?? 3),
   };

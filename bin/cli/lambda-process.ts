@@ -20,7 +20,7 @@ export interface LambdaInvocation {
  */
 export function invokeInLambdaProcess<T>(invocation: LambdaInvocation): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'lambda-runtime.js'), { env: invocation.env, silent: true });
+    const child = fork(path.join(__dirname, 'lambda-runtime.mjs'), { env: invocation.env, silent: true });
     const onLog = invocation.onLog ?? (() => undefined);
     child.stdout!.on('data', (chunk: Buffer) => onLog(chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => onLog(chunk.toString()));

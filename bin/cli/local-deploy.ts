@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { appendFileSync, copyFileSync, mkdirSync } from 'fs';
+import { appendFileSync, cpSync, mkdirSync } from 'fs';
 import { isDeepStrictEqual } from 'util';
 import * as path from 'path';
 import type { CloudFormationStackArtifact } from '@aws-cdk/cloud-assembly-api';
@@ -209,12 +209,12 @@ class StackDeployment {
       + ` in the ${properties.Catalog} catalog of ${account}`;
   }
 
-  /** Copies the handler bundle out of the assembly, which the next synth replaces. */
+  /** Copies the handler's asset folder out of the assembly, which the next synth replaces. */
   private keepHandler(handler: HandlerInAssembly): HandlerInAssembly {
-    const dir = path.join(this.options.stateDir, HANDLERS_DIR, path.basename(path.dirname(handler.file)));
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(path.resolve(dir), path.basename(handler.file));
-    copyFileSync(handler.file, file);
-    return { ...handler, file };
+    const assetDir = path.dirname(handler.file);
+    const kept = path.resolve(this.options.stateDir, HANDLERS_DIR, path.basename(assetDir));
+    cpSync(assetDir, kept, { recursive: true });
+    return { ...handler, file: path.join(kept, path.basename(handler.file)) };
   }
+
 }

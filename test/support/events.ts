@@ -10,7 +10,7 @@ export type Handler = (event: ConnectionPreferencesEvent, context: ReturnType<ty
  * sandbox cannot run the SDK's dynamic imports), with the environment of the test.
  */
 export const invokeBundle: Handler = (event, context) => invokeInLambdaProcess({
-  file: path.join(__dirname, '..', '..', 'assets', 'handler', 'index.js'),
+  file: path.join(__dirname, '..', '..', 'assets', 'handler', 'index.mjs'),
   exportName: 'handler',
   event,
   remainingMs: context.getRemainingTimeInMillis(),

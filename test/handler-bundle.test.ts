@@ -1,0 +1,31 @@
+import { cpSync, readdirSync, readFileSync, rmSync } from 'fs';
+import * as path from 'path';
+import { invokeInLambdaProcess } from '../bin/cli/lambda-process';
+import { createEvent, lambdaContext } from './support/events';
+import { useEmulator } from './support/emulator-environment';
+import { tempDir } from './support/synth';
+
+jest.setTimeout(30_000);
+
+const { emulator, newAccount } = useEmulator();
+const BUNDLE = path.join(__dirname, '..', 'assets', 'handler');
+
+test('without a role, the shipped handler never loads STS: it works with every STS chunk removed', async () => {
+  const copy = tempDir('bundle-without-sts-');
+  cpSync(BUNDLE, copy, { recursive: true });
+  const chunks = path.join(copy, 'chunks');
+  const stsChunks = readdirSync(chunks).filter((f) => readFileSync(path.join(chunks, f), 'utf8').includes('AWSSecurityTokenServiceV20110615'));
+  expect(stsChunks.length).toBeGreaterThan(0);
+  stsChunks.forEach((f) => rmSync(path.join(chunks, f)));
+  const invoke = (properties: object) => invokeInLambdaProcess({
+    file: path.join(copy, 'index.mjs'), exportName: 'handler', event: createEvent(properties as any),
+    remainingMs: lambdaContext().getRemainingTimeInMillis(), env: process.env,
+  });
+
+  const account = newAccount();
+  await invoke({ Catalog: 'AWS', AccessType: 'DENY_ALL' });
+  expect(emulator.preferences(account, 'AWS').AccessType).toBe('DENY_ALL');
+  // The same copy fails as soon as a role needs STS: the chunks removed were the ones STS needs.
+  await expect(invoke({ Catalog: 'AWS', AccessType: 'DENY_ALL', AssumeRoleArn: 'arn:aws:iam::210987654321:role/pc' }))
+    .rejects.toThrow(/Cannot find module|ERR_MODULE_NOT_FOUND/);
+});
