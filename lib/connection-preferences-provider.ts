@@ -16,7 +16,7 @@ const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'handler');
  */
 export const DEFAULT_TIMEOUT = Duration.minutes(2);
 
-/** How long the handler's and the provider framework's logs are kept. */
+/** How long the logs of the handler and of the provider framework are kept. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 
 /**
@@ -53,15 +53,13 @@ export class ConnectionPreferencesProvider extends Construct {
       produce: () => Math.max(...this.timeouts.map((t) => t.toSeconds())),
     });
     // Named as Lambda names it, so that the Provider framework's "Logs: /aws/lambda/<function>" hint is right.
-    new logs.LogGroup(this, 'HandlerLogs', {
+    // The framework's own function logs there too: one log group, one place to look, one resource less a stack.
+    const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${this.handler.functionName}`,
       retention: LOG_RETENTION,
     });
 
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.handler,
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', { retention: LOG_RETENTION }),
-    });
+    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.handler, logGroup });
     this.serviceToken = provider.serviceToken;
   }
 
