@@ -79,7 +79,7 @@ function synthesize(app: string): string {
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
     });
   } catch (e: any) {
-    throw new Error(`synth failed:\n${e.stderr?.toString().trim() || e.message}`);
+    throw new Error(`synth failed:\n${e.stderr?.toString().trim() || e.message}`, { cause: e });
   }
   return out;
 }

@@ -37,7 +37,7 @@ export async function assumeRole(request: AssumeRoleRequest): Promise<Credential
     const advice = e.name === 'AccessDenied'
       ? ' The role\'s trust policy must allow sts:AssumeRole by the handler\'s role, and require this externalId if one is set.'
       : '';
-    throw new Error(`Could not assume ${request.roleArn}${request.externalId ? ' with the given externalId' : ''}: ${e.name}: ${e.message}.${advice}`);
+    throw new Error(`Could not assume ${request.roleArn}${request.externalId ? ' with the given externalId' : ''}: ${e.name}: ${e.message}.${advice}`, { cause: e });
   }
 }
 

@@ -106,7 +106,7 @@ export class ConnectionPreferencesApi {
         httpAttempts: e.$metadata?.attempts, durationMs: Date.now() - started,
       });
       if (e instanceof ConflictException) throw e;
-      throw new Error(this.explain(operation, catalog, e));
+      throw new Error(this.explain(operation, catalog, e), { cause: e });
     }
   }
 

@@ -57,6 +57,7 @@ export async function converge(api: ConnectionPreferencesApi, desired: DesiredPr
           `Gave up updating the ${desired.catalog} connection preferences after ${attempt} attempts in ${Date.now() - started} ms: `
           + `every write was rejected with ConflictException (${e.Reason}) because another writer changed them between `
           + 'our read and our write. Find the other writer (console, pipeline or stack) and deploy again when it has finished.',
+          { cause: e },
         );
       }
       await new Promise((resolve) => setTimeout(resolve, delay));

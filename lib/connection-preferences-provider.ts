@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
-import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -61,6 +61,7 @@ export class ConnectionPreferencesProvider extends Construct {
 
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.handler, logGroup });
     this.serviceToken = provider.serviceToken;
+    acknowledgeInherentFindings(this.handler, provider);
   }
 
   /**
@@ -77,13 +78,17 @@ export class ConnectionPreferencesProvider extends Construct {
       const targetHash = createHash('sha256').update(JSON.stringify(Stack.of(this).resolve(target))).digest('hex').slice(0, 8);
       const policy = new iam.Policy(resource, `DeletePermissions${targetHash}`, { roles: [this.handler.role!], statements: [statement] });
       resource.node.addDependency(policy);
+      if (target.assumeRoleArn === undefined) Validations.of(policy).acknowledge(PARTNER_CENTRAL_RESOURCE_STAR);
       return;
     }
     if (target.assumeRoleArn !== undefined) {
       if (this.roleArns.size === 0) this.handler.addToRolePolicy(assumeRoleStatement(Lazy.list({ produce: () => [...this.roleArns].sort() })));
       this.roleArns.add(target.assumeRoleArn);
     } else {
-      if (this.catalogs.size === 0) this.handler.addToRolePolicy(partnerCentralStatement(Lazy.list({ produce: () => [...this.catalogs].sort() })));
+      if (this.catalogs.size === 0) {
+        this.handler.addToRolePolicy(partnerCentralStatement(Lazy.list({ produce: () => [...this.catalogs].sort() })));
+        Validations.of(this.handler.role!.node.findChild('DefaultPolicy')).acknowledge(PARTNER_CENTRAL_RESOURCE_STAR);
+      }
       this.catalogs.add(target.catalog);
     }
   }
@@ -111,4 +116,27 @@ export function partnerCentralStatement(catalogs: string[]): iam.PolicyStatement
 
 function assumeRoleStatement(roleArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns });
+}
+
+/**
+ * cdk-nag (AwsSolutions) findings that come with what this construct must do, acknowledged on the resources it owns
+ * and nowhere else, each with its reason. A finding on anything else stays visible.
+ */
+const PARTNER_CENTRAL_RESOURCE_STAR = {
+  id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+  reason: 'partnercentral:GetConnectionPreferences and UpdateConnectionPreferences support no resource-level permissions; '
+    + 'the statement is scoped with the partnercentral:Catalog condition instead.',
+};
+const BASIC_EXECUTION_ROLE = {
+  id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  reason: 'AWSLambdaBasicExecutionRole only lets the function write its logs (logs:CreateLogGroup, CreateLogStream, PutLogEvents).',
+};
+
+function acknowledgeInherentFindings(handler: lambda.Function, provider: cr.Provider): void {
+  Validations.of(handler.role!).acknowledge(BASIC_EXECUTION_ROLE);
+  const frameworkRole = provider.node.findChild('framework-onEvent').node.findChild('ServiceRole');
+  Validations.of(frameworkRole).acknowledge(BASIC_EXECUTION_ROLE, {
+    id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(handler).getLogicalId(handler.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+    reason: 'The Provider framework of aws-cdk-lib invokes the handler function, including its versions and aliases (<function ARN>:*).',
+  });
 }

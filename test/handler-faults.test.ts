@@ -1,4 +1,4 @@
-import { SAFETY_MARGIN_MS } from '../lambda';
+import { handler as sourceHandler, SAFETY_MARGIN_MS } from '../lambda';
 import { DEFAULT_SETTINGS } from '../emulator/partner-central-emulator';
 import { ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
 import { HANDLERS, createEvent, lambdaContext } from './support/events';
@@ -162,7 +162,7 @@ describe.each(HANDLERS)('handler (%s) under faults', (_, handler) => {
 
 test('a request that gets no answer for 10 s is cut and retried by the SDK, not left to the deadline', async () => {
   const account = newAccount();
-  const { handler } = require('../lambda');
+  const handler = sourceHandler;
   emulator.inject({ kind: 'latency', count: 1, delayMs: 15_000, operation: 'GetConnectionPreferences' });
   const started = Date.now();
 

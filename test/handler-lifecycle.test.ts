@@ -1,3 +1,4 @@
+import { handler as sourceHandler } from '../lambda';
 import { ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
 import { HANDLERS, captureLogs, createEvent, deleteEvent, lambdaContext, updateEvent } from './support/events';
 import { useEmulator } from './support/emulator-environment';
@@ -203,7 +204,7 @@ describe.each(HANDLERS)('handler (%s)', (_, handler) => {
 
 test('one JSON log line per decision and API call, with no credentials, session tokens or ResponseURL', async () => {
   newAccount();
-  const { handler } = require('../lambda');
+  const handler = sourceHandler;
   const logs = captureLogs();
   emulator.inject({ kind: 'competing-write', count: 1 });
   const event = createEvent({ ...A, AssumeRoleArn: ROLE });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'child_process';
+import { readFileSync } from 'fs';
 import * as path from 'path';
 import { deployLocally } from '../bin/cli/local-deploy';
 import { planStacks } from '../bin/cli/plan';
@@ -10,7 +11,7 @@ import { tempDir } from './support/synth';
 jest.setTimeout(120_000);
 
 const root = path.join(__dirname, '..');
-const cdkJson = require('../cdk.json');
+const cdkJson = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8'));
 const partners: { name: string; account: string; accessType: string }[] = cdkJson.context['partner-central'].partners;
 
 /** `cdk synth` of an app with the repository's cdk.json context, offline. */

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { invokeInLambdaProcess } from '../../bin/cli/lambda-process';
-import type { ConnectionPreferencesEvent, ConnectionPreferencesResponse } from '../../lambda';
+import { handler, type ConnectionPreferencesEvent, type ConnectionPreferencesResponse } from '../../lambda';
 import type { ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
 
 export type Handler = (event: ConnectionPreferencesEvent, context: ReturnType<typeof lambdaContext>) => Promise<ConnectionPreferencesResponse>;
@@ -19,7 +19,7 @@ export const invokeBundle: Handler = (event, context) => invokeInLambdaProcess({
 
 /** The handlers under test: the TypeScript source, and the bundled file that the package ships. */
 export const HANDLERS: [string, Handler][] = [
-  ['source', require('../../lambda').handler],
+  ['source', handler],
   ['bundle', invokeBundle],
 ];
 
