@@ -154,7 +154,8 @@ export class PartnerCentralEmulator {
 
   /** With `stateFile`, documents and deployed stacks are loaded from it and saved to it after every change. */
   constructor(settings: Partial<EmulatorSettings> = {}, private readonly stateFile?: string) {
-    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    // A deep copy: tests change one emulator's settings without touching the defaults of the next.
+    this.settings = { ...structuredClone(DEFAULT_SETTINGS), ...settings };
     if (stateFile && existsSync(stateFile)) {
       const state: PersistedState = JSON.parse(readFileSync(stateFile, 'utf8'));
       Object.entries(state.documents).forEach(([key, document]) => this.documents.set(key, document));

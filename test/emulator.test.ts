@@ -152,3 +152,12 @@ test('runs as its own process, with faults and the call record reachable over HT
     child.kill();
   }
 });
+
+test('each emulator has its own settings: changing one leaves the defaults of the next alone', () => {
+  const first = new PartnerCentralEmulator();
+  first.settings.roleExternalIds['arn:aws:iam::111111111111:role/x'] = 'ext';
+  first.settings.initialPreferences.ExcludedParticipantIds.push('p-1');
+  const second = new PartnerCentralEmulator();
+  expect(second.settings.roleExternalIds).toEqual({});
+  expect(second.settings.initialPreferences.ExcludedParticipantIds).toEqual([]);
+});
