@@ -16,12 +16,6 @@ export interface ConvergeOptions {
   readonly driftPolicy: 'overwrite' | 'fail';
 }
 
-export interface ConvergeResult {
-  readonly preferences: LivePreferences;
-  readonly wrote: boolean;
-  readonly attempts: number;
-}
-
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 5_000;
 /** Below this much time left, another read and write would not finish: give up on the conflict instead. */
@@ -32,19 +26,19 @@ const MIN_ATTEMPT_MS = 200;
  * A ConflictException means another writer got in between: read again and retry after a jittered exponential
  * backoff, until the deadline. Throttling and 5xx never reach this loop: the SDK's retry strategy handles them.
  */
-export async function converge(api: ConnectionPreferencesApi, desired: DesiredPreferences, options: ConvergeOptions): Promise<ConvergeResult> {
+export async function converge(api: ConnectionPreferencesApi, desired: DesiredPreferences, options: ConvergeOptions): Promise<LivePreferences> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const live = await api.read(desired.catalog, attempt);
     if (samePreferences(live, desired)) {
       options.log('decision', { attempt, revision: live.revision, outcome: 'unchanged' });
-      return { preferences: live, wrote: false, attempts: attempt };
+      return live;
     }
     checkDrift(live, desired, options);
     try {
       const written = await api.write(desired, live.revision, attempt);
       options.log('decision', { attempt, revision: written.revision, previousRevision: live.revision, outcome: 'written' });
-      return { preferences: written, wrote: true, attempts: attempt };
+      return written;
     } catch (e) {
       if (!(e instanceof ConflictException)) throw e;
       const remaining = options.deadline - Date.now();

@@ -33,7 +33,7 @@ export async function handler(
   const settings = readProperties(event.ResourceProperties);
   const previous = event.RequestType === 'Update' ? previousPreferences(event.OldResourceProperties, settings, log) : undefined;
   const api = await connect(settings, event, deadline, log);
-  const { preferences } = await converge(api, settings.desired, { deadline, log, previous, driftPolicy: settings.driftPolicy });
+  const preferences = await converge(api, settings.desired, { deadline, log, previous, driftPolicy: settings.driftPolicy });
   return {
     // The preferences ARN names the account and catalog: stable for the same target, new for another one, so
     // that CloudFormation replaces the resource and deletes the old one by its own removal policy.
