@@ -10,10 +10,12 @@ export function deadlineOf(context: { getRemainingTimeInMillis(): number }): num
 export async function callWithinDeadline<T>(operation: string, deadline: number, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
   const remaining = deadline - Date.now();
   if (remaining <= 0) throw new DeadlineError(operation, 0);
+  const signal = AbortSignal.timeout(remaining);
   try {
-    return await send(AbortSignal.timeout(remaining));
-  } catch (e: any) {
-    if (e?.name === 'AbortError' || e?.name === 'TimeoutError') throw new DeadlineError(operation, remaining, e);
+    return await send(signal);
+  } catch (e) {
+    // Asked of the signal, not of the error's name: the SDK's own request timeout also throws a TimeoutError.
+    if (signal.aborted) throw new DeadlineError(operation, remaining, e);
     throw e;
   }
 }

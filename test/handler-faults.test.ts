@@ -174,3 +174,11 @@ test('a request that gets no answer for 10 s is cut and retried by the SDK, not 
   expect(emulator.callsOf('GetConnectionPreferences', account)).toHaveLength(2);
   expect(emulator.preferences(account, 'AWS').Revision).toBe(1);
 });
+
+test('requests that time out on every SDK attempt fail with the SDK\'s timeout, not as the handler\'s deadline', async () => {
+  newAccount();
+  emulator.inject({ kind: 'latency', count: 3, delayMs: 12_000, operation: 'GetConnectionPreferences' });
+
+  await expect(sourceHandler(createEvent(DENY_SOME), lambdaContext()))
+    .rejects.toThrow(/GetConnectionPreferences for the AWS catalog failed after 3 attempts: TimeoutError/);
+}, 60_000);
