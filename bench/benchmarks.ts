@@ -7,13 +7,15 @@ import { gzipSync } from 'zlib';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { invokeInLambdaProcess } from '../bin/cli/lambda-process';
+import { providerEvent } from '../bin/cli/provider-event';
 import { credentialsOfAccount, PartnerCentralEmulator } from '../emulator/partner-central-emulator';
 import { SAFETY_MARGIN_MS } from '../lambda/deadline';
 import { AccessType, Catalog, ConnectionPreferences } from '../lib';
-import { ConnectionPreferencesResourceProperties, RESOURCE_TYPE } from '../lib/resource-properties';
+import { ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
 
 const ROOT = path.join(__dirname, '..');
 const BUNDLE_DIR = path.join(ROOT, 'assets', 'handler');
+const BENCH_ORIGIN = { stackId: 'arn:aws:cloudformation:eu-west-1:1:stack/Bench/1', serviceToken: 'bench', responseUrl: 'https://bench.invalid' };
 
 export interface BenchSizes {
   /** Fresh-process loads of the bundle and of an empty module, each. */
@@ -101,11 +103,9 @@ async function apiFigures(sizes: BenchSizes): Promise<Results> {
     invokeInLambdaProcess<any>({
       file: path.join(BUNDLE_DIR, 'index.mjs'),
       exportName: 'handler',
-      event: {
-        RequestType: type, ServiceToken: 'bench', ResponseURL: 'https://bench.invalid', StackId: 'arn:aws:cloudformation:eu-west-1:1:stack/Bench/1',
-        RequestId: `bench-${accounts}`, LogicalResourceId: 'Prefs', ResourceType: RESOURCE_TYPE, ResourceProperties: { ...properties, ServiceToken: 'bench' },
-        ...(type === 'Delete' && { PhysicalResourceId: `arn:aws:partnercentral:us-east-1:${account}:catalog/AWS/connection-preferences` }),
-      },
+      event: providerEvent(BENCH_ORIGIN, type === 'Create'
+        ? { type, logicalId: 'Prefs', properties }
+        : { type, logicalId: 'Prefs', properties, physicalResourceId: `arn:aws:partnercentral:us-east-1:${account}:catalog/AWS/connection-preferences` }),
       remainingMs,
       env: {
         PATH: process.env.PATH,

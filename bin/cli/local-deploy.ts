@@ -1,17 +1,17 @@
-import { randomUUID } from 'crypto';
 import { appendFileSync, cpSync, mkdirSync } from 'fs';
 import { isDeepStrictEqual } from 'util';
 import * as path from 'path';
 import type { CloudFormationStackArtifact } from '@aws-cdk/cloud-assembly-api';
-import type { ConnectionPreferencesEvent, ConnectionPreferencesResponse } from '../../lambda';
+import type { ConnectionPreferencesResponse } from '../../lambda';
 import { accountOfRoleArn } from '../../lib/preference-rules';
-import { ConnectionPreferencesResourceProperties, RESOURCE_TYPE } from '../../lib/resource-properties';
+import type { ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
 import { DeployedStack, PartnerCentralEmulator } from '../../emulator/partner-central-emulator';
 import {
   constructPathOf, declaredResources, emulatedEnvironmentOf, handlerOf, HandlerInAssembly, resourcesOfType, stacksOf, unresolvedProperty,
 } from './cloud-assembly';
 import { describePreferences } from './describe';
 import { invokeInLambdaProcess } from './lambda-process';
+import { EventOrigin, providerEvent, ResourceRequest } from './provider-event';
 
 export interface LocalDeployOptions {
   /** The synthesized cloud assembly. */
@@ -52,8 +52,6 @@ export async function deployLocally(options: LocalDeployOptions): Promise<boolea
   }
 }
 
-type Action = 'create' | 'update' | 'delete';
-
 /** One stack's deploy: creates and updates first, then deletes in the cleanup phase, as CloudFormation orders them. */
 class StackDeployment {
   private readonly previous?: DeployedStack;
@@ -61,7 +59,7 @@ class StackDeployment {
   private readonly region: string;
   private readonly env: Record<string, string>;
   private readonly physicalIds: Record<string, string>;
-  private readonly stackId: string;
+  private readonly origin: EventOrigin;
 
   constructor(
     private readonly emulator: PartnerCentralEmulator,
@@ -74,7 +72,11 @@ class StackDeployment {
     this.previous = emulator.deployedStack(stackName);
     ({ account: this.account, region: this.region, env: this.env } = emulatedEnvironmentOf(stack ?? { environment: { account: '', region: 'unknown' } }));
     this.physicalIds = { ...this.previous?.physicalIds };
-    this.stackId = `arn:aws:cloudformation:${this.region}:${this.account}:stack/${stackName}/local`;
+    this.origin = {
+      stackId: `arn:aws:cloudformation:${this.region}:${this.account}:stack/${stackName}/local`,
+      serviceToken: `arn:aws:lambda:${this.region}:${this.account}:function:local-provider-framework`,
+      responseUrl: 'https://local-deploy.invalid/response',
+    };
   }
 
   async run(): Promise<boolean> {
@@ -84,7 +86,7 @@ class StackDeployment {
     const handler = declared.length > 0 ? handlerOf(declared[0]) : this.previous?.handler;
     if (!handler) throw new Error(`no handler was kept for ${this.stackName}`);
     const before = new Map(Object.entries(resourcesOfType(this.previous?.template)));
-    const done: { event: ConnectionPreferencesEvent; physicalId: string }[] = [];
+    const done: { request: ResourceRequest; physicalId: string }[] = [];
     let ok = true;
 
     for (const resource of declared) {
@@ -97,13 +99,13 @@ class StackDeployment {
         this.options.print(`    live    ${this.live(resource.properties)}`);
         continue;
       }
-      const event = old
-        ? this.event('Update', resource.logicalId, resource.properties, { OldResourceProperties: old, PhysicalResourceId: this.physicalIds[resource.logicalId] })
-        : this.event('Create', resource.logicalId, resource.properties, {});
+      const request: ResourceRequest = old
+        ? { type: 'Update', logicalId: resource.logicalId, properties: resource.properties, oldProperties: old, physicalResourceId: this.physicalIds[resource.logicalId] }
+        : { type: 'Create', logicalId: resource.logicalId, properties: resource.properties };
       try {
-        const response = await this.invoke(old ? 'update' : 'create', label, event, handler);
+        const response = await this.invoke(label, request, handler);
         this.physicalIds[resource.logicalId] = response.PhysicalResourceId!;
-        done.push({ event, physicalId: response.PhysicalResourceId! });
+        done.push({ request, physicalId: response.PhysicalResourceId! });
       } catch (e) {
         return this.fail(label, (e as Error).message, done, handler);
       }
@@ -111,9 +113,8 @@ class StackDeployment {
 
     for (const [logicalId, properties] of before) {
       if (declared.some((r) => r.logicalId === logicalId)) continue;
-      const event = this.event('Delete', logicalId, properties, { PhysicalResourceId: this.physicalIds[logicalId] });
       try {
-        await this.invoke('delete', this.label(this.previous!.template, logicalId), event, handler);
+        await this.invoke(this.label(this.previous!.template, logicalId), { type: 'Delete', logicalId, properties, physicalResourceId: this.physicalIds[logicalId] }, handler);
       } catch (e) {
         // CloudFormation goes on with the cleanup when a Delete fails there, and so does this; the run still fails.
         this.options.print(`    failed  ${(e as Error).message}`);
@@ -129,15 +130,16 @@ class StackDeployment {
   }
 
   /** Prints the failure and rolls back what this stack changed, in reverse, as CloudFormation would. */
-  private async fail(label: string, reason: string, done: { event: ConnectionPreferencesEvent; physicalId: string }[], handler: HandlerInAssembly): Promise<boolean> {
+  private async fail(label: string, reason: string, done: { request: ResourceRequest; physicalId: string }[], handler: HandlerInAssembly): Promise<boolean> {
     this.options.print(`  ${label}: FAILED`);
     this.options.print(`    reason  ${reason}`);
-    for (const { event, physicalId } of done.reverse()) {
-      const rollback = event.RequestType === 'Create'
-        ? this.event('Delete', event.LogicalResourceId, event.ResourceProperties, { PhysicalResourceId: physicalId })
-        : this.event('Update', event.LogicalResourceId, (event as any).OldResourceProperties, { OldResourceProperties: event.ResourceProperties, PhysicalResourceId: physicalId });
+    for (const { request, physicalId } of done.reverse()) {
+      const { logicalId } = request;
+      const rollback: ResourceRequest = request.type === 'Update'
+        ? { type: 'Update', logicalId, properties: request.oldProperties, oldProperties: request.properties, physicalResourceId: physicalId }
+        : { type: 'Delete', logicalId, properties: request.properties, physicalResourceId: physicalId };
       try {
-        await this.invoke(rollback.RequestType === 'Delete' ? 'delete' : 'update', `${this.label(this.stack!.template, event.LogicalResourceId)} (rollback)`, rollback, handler);
+        await this.invoke(`${this.label(this.stack!.template, logicalId)} (rollback)`, rollback, handler);
       } catch (e) {
         this.options.print(`    rollback failed  ${(e as Error).message}`);
       }
@@ -145,27 +147,14 @@ class StackDeployment {
     return false;
   }
 
-  private event(type: 'Create' | 'Update' | 'Delete', logicalId: string, properties: ConnectionPreferencesResourceProperties, extra: object): ConnectionPreferencesEvent {
-    return {
-      RequestType: type,
-      ServiceToken: `arn:aws:lambda:${this.region}:${this.account}:function:local-provider-framework`,
-      ResponseURL: 'https://local-deploy.invalid/response',
-      StackId: this.stackId,
-      RequestId: randomUUID(),
-      LogicalResourceId: logicalId,
-      ResourceType: RESOURCE_TYPE,
-      ResourceProperties: { ...properties, ServiceToken: `arn:aws:lambda:${this.region}:${this.account}:function:local-provider-framework` },
-      ...extra,
-    } as ConnectionPreferencesEvent;
-  }
-
   /**
    * Calls the handler as the Provider framework does (a fresh process with the function's timeout, the emulator as
    * its AWS, the stack's account's credentials), and prints the live state around the call.
    */
-  private async invoke(action: Action, label: string, event: ConnectionPreferencesEvent, handler: HandlerInAssembly): Promise<ConnectionPreferencesResponse> {
-    const properties = event.ResourceProperties;
-    this.options.print(`  ${label}: ${action}`);
+  private async invoke(label: string, request: ResourceRequest, handler: HandlerInAssembly): Promise<ConnectionPreferencesResponse> {
+    const event = providerEvent(this.origin, request);
+    const properties = request.properties;
+    this.options.print(`  ${label}: ${request.type.toLowerCase()}`);
     this.options.print(`    before  ${this.live(properties)}`);
     const callsBefore = this.emulator.calls.length;
     const { AWS_PROFILE: _profile, AWS_SESSION_TOKEN: _token, ...env } = process.env;

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { invokeInLambdaProcess } from '../../bin/cli/lambda-process';
+import { providerEvent } from '../../bin/cli/provider-event';
 import { handler, type ConnectionPreferencesEvent, type ConnectionPreferencesResponse } from '../../lambda';
 import type { ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
 
@@ -23,33 +24,22 @@ export const HANDLERS: [string, Handler][] = [
   ['bundle', invokeBundle],
 ];
 
-const common = {
-  ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
-  ResponseURL: 'https://cloudformation-custom-resource-response.example/secret',
-  StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Partner/abc',
-  RequestId: 'req-1',
-  LogicalResourceId: 'Prefs',
-  ResourceType: 'Custom::PartnerCentralConnectionPreferences',
+const TEST_ORIGIN = {
+  stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Partner/abc',
+  serviceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
+  responseUrl: 'https://cloudformation-custom-resource-response.example/secret',
 };
 
-const resourceProperties = (properties: ConnectionPreferencesResourceProperties) => ({ ...properties, ServiceToken: common.ServiceToken });
-
 export function createEvent(properties: ConnectionPreferencesResourceProperties): ConnectionPreferencesEvent {
-  return { ...common, RequestType: 'Create', ResourceProperties: resourceProperties(properties) };
+  return providerEvent(TEST_ORIGIN, { type: 'Create', logicalId: 'Prefs', properties });
 }
 
-export function updateEvent(properties: ConnectionPreferencesResourceProperties, old: ConnectionPreferencesResourceProperties, physicalResourceId: string): ConnectionPreferencesEvent {
-  return {
-    ...common,
-    RequestType: 'Update',
-    PhysicalResourceId: physicalResourceId,
-    ResourceProperties: resourceProperties(properties),
-    OldResourceProperties: resourceProperties(old),
-  };
+export function updateEvent(properties: ConnectionPreferencesResourceProperties, oldProperties: ConnectionPreferencesResourceProperties, physicalResourceId: string): ConnectionPreferencesEvent {
+  return providerEvent(TEST_ORIGIN, { type: 'Update', logicalId: 'Prefs', properties, oldProperties, physicalResourceId });
 }
 
 export function deleteEvent(properties: ConnectionPreferencesResourceProperties, physicalResourceId: string): ConnectionPreferencesEvent {
-  return { ...common, RequestType: 'Delete', PhysicalResourceId: physicalResourceId, ResourceProperties: resourceProperties(properties) };
+  return providerEvent(TEST_ORIGIN, { type: 'Delete', logicalId: 'Prefs', properties, physicalResourceId });
 }
 
 /** A Lambda context with `remainingMs` left, counting down in real time. */
