@@ -1,7 +1,8 @@
+import { createHash } from 'crypto';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse, Context } from 'aws-lambda';
-import type { ConnectionPreferencesResourceAttributes, ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
+import { EXCLUDED_IDS_ATTRIBUTE_MAX_BYTES, type ConnectionPreferencesResourceAttributes, type ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
 import { assumeRole, sessionNameOf } from './assume-role';
-import { ConnectionPreferencesApi, DesiredPreferences } from './connection-preferences-api';
+import { ConnectionPreferencesApi, DesiredPreferences, LivePreferences } from './connection-preferences-api';
 import { converge } from './converge';
 import { deadlineOf } from './deadline';
 import { createLog, Log } from './log';
@@ -38,13 +39,22 @@ export async function handler(
     // The preferences ARN names the account and catalog: stable for the same target, new for another one, so
     // that CloudFormation replaces the resource and deletes the old one by its own removal policy.
     PhysicalResourceId: preferences.arn,
-    Data: {
-      Arn: preferences.arn,
-      Revision: String(preferences.revision),
-      UpdatedAt: preferences.updatedAt,
-      AccessType: preferences.accessType,
-      ExcludedParticipantIds: preferences.excludedParticipantIds.join(','),
-    },
+    Data: attributesOf(preferences),
+  };
+}
+
+/** Every value a string, and the list only while it fits its budget: the count and digest always do. */
+export function attributesOf(preferences: LivePreferences): ConnectionPreferencesResourceAttributes {
+  const ids = preferences.excludedParticipantIds;
+  const list = ids.join(',');
+  return {
+    Arn: preferences.arn,
+    Revision: String(preferences.revision),
+    UpdatedAt: preferences.updatedAt,
+    AccessType: preferences.accessType,
+    ...(Buffer.byteLength(list) <= EXCLUDED_IDS_ATTRIBUTE_MAX_BYTES && { ExcludedParticipantIds: list }),
+    ExcludedParticipantCount: String(ids.length),
+    ExcludedParticipantIdsSha256: createHash('sha256').update([...ids].sort().join(',')).digest('hex'),
   };
 }
 

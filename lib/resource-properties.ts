@@ -25,12 +25,26 @@ export interface ConnectionPreferencesResourceProperties {
   readonly ExternalId?: string;
 }
 
+/**
+ * The most bytes `ExcludedParticipantIds` may take in a response. CloudFormation refuses a custom resource response
+ * over 4,096 bytes ("Response object is too long.") after the handler's write has landed; with this budget the
+ * whole SUCCESS body, at the longest stack id, logical id and ARN, stays under that limit.
+ */
+export const EXCLUDED_IDS_ATTRIBUTE_MAX_BYTES = 2048;
+
 /** The attributes the handler returns, readable with Fn::GetAtt. Names follow the withdrawn AWS resource schema. */
 export interface ConnectionPreferencesResourceAttributes {
   readonly Arn: string;
   readonly Revision: string;
   readonly UpdatedAt: string;
   readonly AccessType: string;
-  /** Comma-separated, in the order the service returns them; empty when there are none. */
-  readonly ExcludedParticipantIds: string;
+  /**
+   * Comma-separated, in the order the service returns them; empty when there are none. Present only while it takes
+   * at most EXCLUDED_IDS_ATTRIBUTE_MAX_BYTES: never cut into something that looks like a whole list.
+   */
+  readonly ExcludedParticipantIds?: string;
+  /** How many participants are excluded, in decimal. Always present. */
+  readonly ExcludedParticipantCount: string;
+  /** SHA-256, in hex, of the identifiers sorted and joined with commas (of the empty string when none). Always present. */
+  readonly ExcludedParticipantIdsSha256: string;
 }

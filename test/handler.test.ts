@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { SAFETY_MARGIN_MS } from '../lambda';
 import { ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
 import { HANDLERS, createEvent, deleteEvent, lambdaContext, updateEvent } from './support/events';
@@ -35,6 +36,9 @@ describe.each(HANDLERS)('handler (%s)', (_, handler) => {
         UpdatedAt: live.UpdatedAt,
         AccessType: 'ALLOW_BY_DEFAULT_DENY_SOME',
         ExcludedParticipantIds: 'pprofile-abc,123456789012',
+        ExcludedParticipantCount: '2',
+        // sha256 of the sorted list, as a user can compute it: printf %s '123456789012,pprofile-abc' | sha256sum
+        ExcludedParticipantIdsSha256: createHash('sha256').update('123456789012,pprofile-abc').digest('hex'),
       },
     });
     expect(live.UpdatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
