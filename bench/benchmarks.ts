@@ -6,16 +6,16 @@ import { pathToFileURL } from 'url';
 import { gzipSync } from 'zlib';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { invokeInLambdaProcess } from '../bin/cli/lambda-process';
-import { providerEvent } from '../bin/cli/provider-event';
-import { credentialsOfAccount, PartnerCentralEmulator } from '../emulator/partner-central-emulator';
+import { customResourceRequest } from '../emulator/cloudformation-stack-operation';
+import { credentialsOfAccount, Emulator } from '../emulator/emulator';
+import { runInLambdaProcess } from '../emulator/lambda-process';
 import { SAFETY_MARGIN_MS } from '../lambda/deadline';
 import { AccessType, Catalog, ConnectionPreferences } from '../lib';
-import { ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
+import { ConnectionPreferencesResourceProperties, RESOURCE_TYPE } from '../lib/resource-properties';
 
 const ROOT = path.join(__dirname, '..');
 const BUNDLE_DIR = path.join(ROOT, 'assets', 'handler');
-const BENCH_ORIGIN = { stackId: 'arn:aws:cloudformation:eu-west-1:1:stack/Bench/1', serviceToken: 'bench', responseUrl: 'https://bench.invalid' };
+const BENCH_STACK_ID = 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Bench/1';
 
 export interface BenchSizes {
   /** Fresh-process loads of the bundle and of an empty module, each. */
@@ -95,18 +95,18 @@ function loadFigures(runs: number): Results {
 
 /** API calls per case, 8 writers at once, and how long failures take, with the shipped bundle against the emulator. */
 async function apiFigures(sizes: BenchSizes): Promise<Results> {
-  const emulator = new PartnerCentralEmulator();
+  const emulator = new Emulator();
   const url = await emulator.start();
   let accounts = 0;
   const newAccount = () => String(200000000000 + ++accounts);
-  const invoke = (account: string, type: 'Create' | 'Delete', properties: ConnectionPreferencesResourceProperties, remainingMs = 60_000) =>
-    invokeInLambdaProcess<any>({
-      file: path.join(BUNDLE_DIR, 'index.mjs'),
-      exportName: 'handler',
-      event: providerEvent(BENCH_ORIGIN, type === 'Create'
-        ? { type, logicalId: 'Prefs', properties }
-        : { type, logicalId: 'Prefs', properties, physicalResourceId: `arn:aws:partnercentral:us-east-1:${account}:catalog/AWS/connection-preferences` }),
-      remainingMs,
+  const invoke = async (account: string, type: 'Create' | 'Delete', properties: ConnectionPreferencesResourceProperties, remainingMs = 60_000) => {
+    const request = customResourceRequest({
+      requestType: type, stackId: BENCH_STACK_ID, logicalId: 'Prefs', resourceType: RESOURCE_TYPE, properties: { ...properties, ServiceToken: 'bench' },
+      physicalResourceId: `arn:aws:partnercentral:us-east-1:${account}:catalog/AWS/connection-preferences`,
+    });
+    const { result, error } = await runInLambdaProcess({
+      execPath: process.execPath, codeDirectory: BUNDLE_DIR, handler: 'index.handler', requestId: 'bench', timeoutMs: remainingMs,
+      payload: JSON.stringify({ ...request, ResponseURL: 'https://bench.invalid' }),
       env: {
         PATH: process.env.PATH,
         AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT: url,
@@ -116,6 +116,9 @@ async function apiFigures(sizes: BenchSizes): Promise<Results> {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
     });
+    if (error) throw new Error(error.errorMessage);
+    return JSON.parse(result!);
+  };
   const callsDuring = async (account: string, run: () => Promise<unknown>) => {
     await run();
     return emulator.calls.filter((c) => c.account === account).length;

@@ -39,7 +39,8 @@ await build({
   ...common,
   entryPoints: ['bin/connection-preferences.ts'],
   outfile: 'assets/cli/connection-preferences.js',
-  // The CDK CLI is the user's own; it is only run, never bundled.
-  external: ['aws-cdk'],
+  // The CDK CLI is the user's own; it is only run, never bundled. The emulator's local deploy parts (the response
+  // bucket's certificate, the Lambda runtime's SDK) are never loaded by plan, which only reads the emulator's state.
+  external: ['aws-cdk', 'selfsigned', '@aws-sdk/client-lambda/package.json'],
 });
 chmodSync(new URL('../assets/cli/connection-preferences.js', import.meta.url), 0o755);

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { PartnerCentralEmulator } from '../emulator/partner-central-emulator';
+import { Emulator } from '../emulator/emulator';
 import { emulatedEnvironmentOf, stacksOf } from './cli/cloud-assembly';
 import { exitCodeOf, formatPlan, planStacks } from './cli/plan';
 
@@ -45,10 +45,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.profile) process.env.AWS_PROFILE = values.profile;
 
   const assemblyDir = values.app ? synthesize(values.app) : values.assembly!;
-  let emulator: PartnerCentralEmulator | undefined;
+  let emulator: Emulator | undefined;
   let endpoint = values.endpoint;
   if (values.local) {
-    emulator = new PartnerCentralEmulator({}, path.join(values['state-dir']!, 'state.json'));
+    emulator = new Emulator({}, values['state-dir']!);
     endpoint = await emulator.start();
   }
   try {

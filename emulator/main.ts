@@ -1,5 +1,5 @@
 import { parseArgs } from 'util';
-import { PartnerCentralEmulator } from './partner-central-emulator';
+import { Emulator } from './emulator';
 
 /** Runs the emulator as its own process: `npm run emulator -- --port 4599`. Prints the endpoint URL. */
 async function main(): Promise<void> {
@@ -10,18 +10,18 @@ async function main(): Promise<void> {
       'initial-revision': { type: 'string' },
       'exclusions-without-deny-some': { type: 'string' },
       'latency-ms': { type: 'string' },
-      'state-file': { type: 'string' },
+      'state-dir': { type: 'string' },
     },
   });
   const mode = values['exclusions-without-deny-some'];
   if (mode !== undefined && !['accept', 'ignore', 'reject'].includes(mode)) {
     throw new Error(`--exclusions-without-deny-some must be accept, ignore or reject, not ${mode}`);
   }
-  const emulator = new PartnerCentralEmulator({
+  const emulator = new Emulator({
     ...(values['initial-revision'] !== undefined && { initialRevision: Number(values['initial-revision']) }),
     ...(mode !== undefined && { exclusionsWithoutDenySome: mode as 'accept' | 'ignore' | 'reject' }),
     ...(values['latency-ms'] !== undefined && { latencyMs: Number(values['latency-ms']) }),
-  }, values['state-file']);
+  }, values['state-dir']);
   const url = await emulator.start(Number(values.port), values.host);
   console.log(`Partner Central Account emulator listening on ${url}`);
   console.log(`Point the SDK at it: AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT=${url}`);

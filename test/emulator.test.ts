@@ -7,7 +7,7 @@ import {
   UpdateConnectionPreferencesCommand,
   ValidationException,
 } from '@aws-sdk/client-partnercentral-account';
-import { PartnerCentralEmulator } from '../emulator/partner-central-emulator';
+import { Emulator } from '../emulator/emulator';
 import { useEmulator } from './support/emulator-environment';
 
 const { emulator, newAccount } = useEmulator();
@@ -105,11 +105,11 @@ describe('documents', () => {
 });
 
 describe('settings for what AWS does not document', () => {
-  const emulators: PartnerCentralEmulator[] = [];
+  const emulators: Emulator[] = [];
   afterAll(() => Promise.all(emulators.map((e) => e.stop())));
 
-  async function clientOf(settings: ConstructorParameters<typeof PartnerCentralEmulator>[0]) {
-    const local = new PartnerCentralEmulator(settings);
+  async function clientOf(settings: ConstructorParameters<typeof Emulator>[0]) {
+    const local = new Emulator(settings);
     emulators.push(local);
     return new PartnerCentralAccountClient({ region: 'us-east-1', endpoint: await local.start(), maxAttempts: 1 });
   }
@@ -154,10 +154,10 @@ test('runs as its own process, with faults and the call record reachable over HT
 });
 
 test('each emulator has its own settings: changing one leaves the defaults of the next alone', () => {
-  const first = new PartnerCentralEmulator();
+  const first = new Emulator();
   first.settings.roleExternalIds['arn:aws:iam::111111111111:role/x'] = 'ext';
   first.settings.initialPreferences.ExcludedParticipantIds.push('p-1');
-  const second = new PartnerCentralEmulator();
+  const second = new Emulator();
   expect(second.settings.roleExternalIds).toEqual({});
   expect(second.settings.initialPreferences.ExcludedParticipantIds).toEqual([]);
 });

@@ -1,6 +1,6 @@
 import { cpSync, readdirSync, readFileSync, rmSync } from 'fs';
 import * as path from 'path';
-import { invokeInLambdaProcess } from '../bin/cli/lambda-process';
+import { runInLambdaProcess } from '../emulator/lambda-process';
 import { createEvent, lambdaContext } from './support/events';
 import { useEmulator } from './support/emulator-environment';
 import { tempDir } from './support/synth';
@@ -17,10 +17,13 @@ test('without a role, the shipped handler never loads STS: it works with every S
   const stsChunks = readdirSync(chunks).filter((f) => readFileSync(path.join(chunks, f), 'utf8').includes('AWSSecurityTokenServiceV20110615'));
   expect(stsChunks.length).toBeGreaterThan(0);
   stsChunks.forEach((f) => rmSync(path.join(chunks, f)));
-  const invoke = (properties: object) => invokeInLambdaProcess({
-    file: path.join(copy, 'index.mjs'), exportName: 'handler', event: createEvent(properties as any),
-    remainingMs: lambdaContext().getRemainingTimeInMillis(), env: process.env,
-  });
+  const invoke = async (properties: object) => {
+    const { error } = await runInLambdaProcess({
+      execPath: process.execPath, codeDirectory: copy, handler: 'index.handler', payload: JSON.stringify(createEvent(properties as any)),
+      requestId: 'bundle-test', timeoutMs: lambdaContext().getRemainingTimeInMillis(), env: process.env,
+    });
+    if (error) throw new Error(error.errorMessage);
+  };
 
   const account = newAccount();
   await invoke({ Catalog: 'AWS', AccessType: 'DENY_ALL' });

@@ -1,5 +1,5 @@
 import { handler as sourceHandler, SAFETY_MARGIN_MS } from '../lambda';
-import { DEFAULT_SETTINGS } from '../emulator/partner-central-emulator';
+import { DEFAULT_SETTINGS } from '../emulator/emulator';
 import { ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
 import { HANDLERS, createEvent, lambdaContext } from './support/events';
 import { useEmulator } from './support/emulator-environment';

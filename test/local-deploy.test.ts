@@ -2,9 +2,10 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
 import { CfnWaitConditionHandle, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { DEFAULT_ACCOUNT, PartnerCentralEmulator } from '../emulator/partner-central-emulator';
+import { DEFAULT_ACCOUNT, Emulator } from '../emulator/emulator';
 import { deployLocally } from '../bin/cli/local-deploy';
 import { AccessType, Catalog, ConnectionPreferences, DriftPolicy } from '../lib';
+import { RESOURCE_TYPE } from '../lib/resource-properties';
 import { synthesizeApp, tempDir } from './support/synth';
 
 jest.setTimeout(120_000);
@@ -15,7 +16,7 @@ async function deploy(assemblyDir: string, stateDir: string) {
   const ok = await deployLocally({ assemblyDir, stateDir, print: (line) => lines.push(line) });
   return { ok, output: lines.join('\n') };
 }
-const stored = (stateDir: string) => new PartnerCentralEmulator({}, path.join(stateDir, 'state.json'));
+const stored = (stateDir: string) => new Emulator({}, stateDir);
 const prefs = (accessType: AccessType, extra: object = {}) => (stack: Stack) =>
   new ConnectionPreferences(stack, 'Prefs', { accessType, ...(accessType === AccessType.ALLOW_BY_DEFAULT_DENY_SOME && { excludedParticipantIdentifiers: ['p-1'] }), ...extra });
 
@@ -45,7 +46,10 @@ test('create, no-op, update and delete across runs, with the bundled handler fro
   expect(removed.ok).toBe(true);
   expect(removed.output).toContain('  Prefs: delete');
   expect(removed.output).toContain('    after   ALLOW_ALL, no exclusions (revision 3)');
-  expect(stored(stateDir).deployedStack('Partner')).toBeUndefined();
+  // The stack stays with its other resource; the provider's functions went with the last ConnectionPreferences.
+  const state = stored(stateDir);
+  expect(Object.values(state.cloudFormation.stacks.get('Partner')!.Resources).map((r) => r.ResourceType)).toEqual(['AWS::CloudFormation::WaitConditionHandle']);
+  expect(state.lambda.functions.size).toBe(0);
 });
 
 test('a stack that leaves the app has its resources deleted, by the handler kept from its last deploy', async () => {
@@ -78,8 +82,9 @@ test('a handler failure prints the reason, rolls the stack back and fails the ru
   const state = stored(stateDir);
   expect(state.preferences(DEFAULT_ACCOUNT, 'Sandbox')).toMatchObject({ AccessType: 'ALLOW_ALL', Revision: 2 });
   // The stack stays as it was last deployed.
-  expect(JSON.stringify(state.deployedStack('Partner')!.template)).not.toContain('Sandbox');
-  expect(Object.keys(state.deployedStack('Partner')!.physicalIds)).toHaveLength(1);
+  const stack = state.cloudFormation.stacks.get('Partner')!;
+  expect(JSON.stringify(stack.Template)).not.toContain('Sandbox');
+  expect(Object.values(stack.Resources).filter((r) => r.ResourceType === RESOURCE_TYPE)).toHaveLength(1);
 });
 
 describe('npm run deploy:local', () => {

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { deployLocally } from '../bin/cli/local-deploy';
 import { planStacks } from '../bin/cli/plan';
 import { emulatedEnvironmentOf, stacksOf } from '../bin/cli/cloud-assembly';
-import { PartnerCentralEmulator } from '../emulator/partner-central-emulator';
+import { Emulator } from '../emulator/emulator';
 import { RESOURCE_TYPE } from '../lib/resource-properties';
 import { tempDir } from './support/synth';
 
@@ -37,7 +37,7 @@ test('the pipeline app deploys one stage per partner account, each with its Conn
   }
 
   // plan finds the stages in the nested assemblies, each in its own account.
-  const emulator = new PartnerCentralEmulator();
+  const emulator = new Emulator();
   const url = await emulator.start();
   const saved = { ...process.env };
   try {

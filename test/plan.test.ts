@@ -2,7 +2,7 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
 import { CfnParameter, Stack } from 'aws-cdk-lib';
-import { DEFAULT_ACCOUNT, PartnerCentralEmulator } from '../emulator/partner-central-emulator';
+import { DEFAULT_ACCOUNT, Emulator } from '../emulator/emulator';
 import { deployLocally } from '../bin/cli/local-deploy';
 import { AccessType, ConnectionPreferences } from '../lib';
 import { synthesizeApp, tempDir } from './support/synth';
@@ -44,7 +44,7 @@ test('exit code 2 and a readable difference when a deploy would change them', as
 test('reports a change made outside the stack since its last deploy, as JSON too', async () => {
   const drifted = tempDir('plan-drift-');
   await deployLocally({ assemblyDir: deployed, stateDir: drifted, print: () => undefined });
-  new PartnerCentralEmulator({}, path.join(drifted, 'state.json'))
+  new Emulator({}, drifted)
     .writeOutside(DEFAULT_ACCOUNT, 'AWS', { AccessType: 'ALLOW_BY_DEFAULT_DENY_SOME', ExcludedParticipantIds: ['p-1', 'p-console'] });
 
   const text = await plan('--assembly', deployed, '--local', '--state-dir', drifted);
@@ -69,7 +69,7 @@ test('reports a change made outside the stack since its last deploy, as JSON too
 });
 
 test('reads from an emulator endpoint, and shows stacks that are not deployed yet', async () => {
-  const emulator = new PartnerCentralEmulator();
+  const emulator = new Emulator();
   const url = await emulator.start();
   try {
     const result = await plan('--assembly', deployed, '--endpoint', url);

@@ -1,7 +1,5 @@
-import { existsSync } from 'fs';
-import * as path from 'path';
 import { CloudAssembly, CloudFormationStackArtifact } from '@aws-cdk/cloud-assembly-api';
-import { credentialsOfAccount, DEFAULT_ACCOUNT } from '../../emulator/partner-central-emulator';
+import { credentialsOfAccount, DEFAULT_ACCOUNT } from '../../emulator/emulator';
 import { ConnectionPreferencesResourceProperties, RESOURCE_TYPE } from '../../lib/resource-properties';
 
 /** One ConnectionPreferences as a synthesized template declares it. */
@@ -42,40 +40,6 @@ export function resourcesOfType(template: any): Record<string, ConnectionPrefere
 /** The first property value that CloudFormation would still have to resolve (a Ref or Fn::), if any. */
 export function unresolvedProperty(properties: object): string | undefined {
   return Object.entries(properties).find(([, value]) => JSON.stringify(value).match(/"(Ref|Fn::[A-Za-z]+)":/))?.[0];
-}
-
-export interface HandlerInAssembly {
-  /** The bundled handler file in the assembly's asset folder. */
-  readonly file: string;
-  readonly exportName: string;
-  readonly timeoutSeconds: number;
-}
-
-/**
- * The handler a resource's ServiceToken leads to, as the cloud assembly holds it: the token names the Provider
- * framework's function, whose environment names the user handler, whose asset metadata names its folder.
- */
-export function handlerOf(declared: DeclaredResource): HandlerInAssembly {
-  const resources = declared.stack.template.Resources;
-  const arnOf = (value: any, what: string): string => {
-    const logicalId = value?.['Fn::GetAtt']?.[0];
-    if (!resources[logicalId]) throw new Error(`${declared.path}: cannot follow ${what} to a function in the template`);
-    return logicalId;
-  };
-  const framework = resources[arnOf(resources[declared.logicalId].Properties.ServiceToken, 'the ServiceToken')];
-  const handler = resources[arnOf(framework.Properties.Environment?.Variables?.USER_ON_EVENT_FUNCTION_ARN, 'the provider framework')];
-  const assetPath = handler.Metadata?.['aws:asset:path'];
-  if (!assetPath) throw new Error(`${declared.path}: the handler function has no asset metadata; synthesize with asset metadata enabled`);
-  const [file, exportName] = String(handler.Properties.Handler).split('.');
-  const base = path.resolve(declared.stack.assembly.directory, assetPath, file);
-  // Lambda's Node.js runtime looks for the handler module with these extensions, in this order.
-  const extension = ['.js', '.mjs', '.cjs'].find((ext) => existsSync(base + ext));
-  if (!extension) throw new Error(`${declared.path}: the handler asset has no ${file}.js, .mjs or .cjs`);
-  return {
-    file: base + extension,
-    exportName,
-    timeoutSeconds: Number(handler.Properties.Timeout ?? 3),
-  };
 }
 
 /** The account and region a stack stands for in the emulator: its own when it declares them, defaults otherwise. */

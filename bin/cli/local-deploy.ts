@@ -1,209 +1,139 @@
-import { appendFileSync, cpSync, mkdirSync } from 'fs';
-import { isDeepStrictEqual } from 'util';
-import * as path from 'path';
+import { mkdirSync } from 'fs';
 import type { CloudFormationStackArtifact } from '@aws-cdk/cloud-assembly-api';
-import type { ConnectionPreferencesResponse } from '../../lambda';
+import type { CustomResourceExchange, StackOperationResult } from '../../emulator/cloudformation';
+import { Emulator } from '../../emulator/emulator';
+import { NODE_OF_RUNTIME } from '../../emulator/lambda-runtimes';
 import { accountOfRoleArn } from '../../lib/preference-rules';
-import type { ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
-import { DeployedStack, PartnerCentralEmulator } from '../../emulator/partner-central-emulator';
-import {
-  constructPathOf, declaredResources, emulatedEnvironmentOf, handlerOf, HandlerInAssembly, resourcesOfType, stacksOf, unresolvedProperty,
-} from './cloud-assembly';
+import { RESOURCE_TYPE } from '../../lib/resource-properties';
+import { constructPathOf, emulatedEnvironmentOf, resourcesOfType, stacksOf } from './cloud-assembly';
 import { describePreferences } from './describe';
-import { invokeInLambdaProcess } from './lambda-process';
-import { EventOrigin, providerEvent, ResourceRequest } from './provider-event';
 
 export interface LocalDeployOptions {
   /** The synthesized cloud assembly. */
   readonly assemblyDir: string;
-  /** Where the emulator's state, the deployed handlers and the handler's log are kept between runs. */
+  /** Where the emulator keeps its state between runs: documents, stacks, functions with their code, and logs. */
   readonly stateDir: string;
   readonly print: (line: string) => void;
 }
 
-/** Where the handler code of each deploy is kept, as Lambda keeps a function's code. */
-const HANDLERS_DIR = 'handlers';
-
 /**
- * Deploys every ConnectionPreferences of a cloud assembly to the local emulator, playing CloudFormation's and the
- * Provider framework's parts: the bundled handler from the assembly receives Create, Update (with the properties of
- * the last local deploy) or Delete (for resources that left the template), exactly as the framework would send them;
- * resources whose properties did not change are not invoked, as CloudFormation would not. A failed stack is rolled
- * back. Returns whether every stack deployed.
+ * Deploys the stacks of a cloud assembly that hold ConnectionPreferences (and deletes those that left it) to the
+ * emulator's CloudFormation, which runs them as AWS would: aws-cdk-lib's Provider framework from the assembly, in the
+ * local Lambda, invokes the handler from the assembly, which calls the emulated Partner Central with the real SDK.
+ * Prints, for every custom resource request, the live preferences before and after and the calls made. Returns
+ * whether every stack operation completed.
  */
 export async function deployLocally(options: LocalDeployOptions): Promise<boolean> {
   mkdirSync(options.stateDir, { recursive: true });
-  const emulator = new PartnerCentralEmulator({}, path.join(options.stateDir, 'state.json'));
-  const url = await emulator.start();
+  const emulator = new Emulator({}, options.stateDir);
+  await emulator.start();
   try {
-    const stacks = stacksOf(options.assemblyDir).filter((s) => Object.keys(resourcesOfType(s.template)).length > 0 || emulator.deployedStack(s.stackName));
-    let ok = true;
-    for (const stack of stacks) {
-      ok = await new StackDeployment(emulator, url, options, stack.stackName, stack).run() && ok;
-    }
-    const gone = emulator.deployedStackNames().filter((name) => !stacks.some((s) => s.stackName === name));
-    for (const stackName of gone) {
-      ok = await new StackDeployment(emulator, url, options, stackName, undefined).run() && ok;
-    }
+    const stacks = stacksOf(options.assemblyDir)
+      .filter((s) => Object.keys(resourcesOfType(s.template)).length > 0 || emulator.cloudFormation.stacks.has(s.stackName));
+    const gone = [...emulator.cloudFormation.stacks.keys()].filter((name) => !stacks.some((s) => s.stackName === name));
     if (stacks.length + gone.length === 0) options.print('No ConnectionPreferences in the app, and none deployed before: nothing to do.');
+    let ok = true;
+    for (const stack of stacks) ok = await new StackReport(emulator, options, stack.stackName, stack).run() && ok;
+    for (const stackName of gone) ok = await new StackReport(emulator, options, stackName, undefined).run() && ok;
+    const offRuntime = emulator.lambda.invocations.some((i) => !i.nodeMatchesRuntime);
+    if (offRuntime) {
+      options.print(`\nNote: functions ran on this machine's Node ${process.version}, not their runtime's (${Object.keys(NODE_OF_RUNTIME).join(', ')}): `
+        + 'run \'npm run lambda-node\' to install it.');
+    }
     return ok;
   } finally {
     await emulator.stop();
   }
 }
 
-/** One stack's deploy: creates and updates first, then deletes in the cleanup phase, as CloudFormation orders them. */
-class StackDeployment {
-  private readonly previous?: DeployedStack;
+/** One stack's operation, printed as it goes: each custom resource request with the live state around it. */
+class StackReport {
   private readonly account: string;
   private readonly region: string;
-  private readonly env: Record<string, string>;
-  private readonly physicalIds: Record<string, string>;
-  private readonly origin: EventOrigin;
+  /** The template last deployed: it names the resources that this run deletes. */
+  private readonly previousTemplate?: any;
+  private callsBefore = 0;
 
   constructor(
-    private readonly emulator: PartnerCentralEmulator,
-    private readonly emulatorUrl: string,
+    private readonly emulator: Emulator,
     private readonly options: LocalDeployOptions,
     private readonly stackName: string,
-    /** Undefined when the stack left the app: every resource it had is deleted. */
+    /** Undefined when the stack left the app: it is deleted. */
     private readonly stack: CloudFormationStackArtifact | undefined,
   ) {
-    this.previous = emulator.deployedStack(stackName);
-    ({ account: this.account, region: this.region, env: this.env } = emulatedEnvironmentOf(stack ?? { environment: { account: '', region: 'unknown' } }));
-    this.physicalIds = { ...this.previous?.physicalIds };
-    this.origin = {
-      stackId: `arn:aws:cloudformation:${this.region}:${this.account}:stack/${stackName}/local`,
-      serviceToken: `arn:aws:lambda:${this.region}:${this.account}:function:local-provider-framework`,
-      responseUrl: 'https://local-deploy.invalid/response',
-    };
+    const deployed = emulator.cloudFormation.stacks.get(stackName);
+    this.previousTemplate = deployed?.Template;
+    ({ account: this.account, region: this.region } = stack ? emulatedEnvironmentOf(stack) : { account: deployed!.Account, region: deployed!.Region });
   }
 
   async run(): Promise<boolean> {
-    this.options.print(`${this.stackName} (account ${this.account}, region ${this.region})${this.stack ? '' : ': removed from the app'}`);
-    const declared = this.stack ? declaredResources(this.stack) : [];
-    // One provider serves the stack; after the update phase, every event goes to the handler now deployed.
-    const handler = declared.length > 0 ? handlerOf(declared[0]) : this.previous?.handler;
-    if (!handler) throw new Error(`no handler was kept for ${this.stackName}`);
-    const before = new Map(Object.entries(resourcesOfType(this.previous?.template)));
-    const done: { request: ResourceRequest; physicalId: string }[] = [];
-    let ok = true;
-
-    for (const resource of declared) {
-      const old = before.get(resource.logicalId);
-      const label = this.label(this.stack!.template, resource.logicalId);
-      const unresolved = unresolvedProperty(resource.properties);
-      if (unresolved) return this.fail(label, `property ${unresolved} is a Ref or Fn:: that only CloudFormation can resolve`, done, handler);
-      if (old && isDeepStrictEqual(old, resource.properties)) {
-        this.options.print(`  ${label}: no change (not invoked)`);
-        this.options.print(`    live    ${this.live(resource.properties)}`);
-        continue;
-      }
-      const request: ResourceRequest = old
-        ? { type: 'Update', logicalId: resource.logicalId, properties: resource.properties, oldProperties: old, physicalResourceId: this.physicalIds[resource.logicalId] }
-        : { type: 'Create', logicalId: resource.logicalId, properties: resource.properties };
-      try {
-        const response = await this.invoke(label, request, handler);
-        this.physicalIds[resource.logicalId] = response.PhysicalResourceId!;
-        done.push({ request, physicalId: response.PhysicalResourceId! });
-      } catch (e) {
-        return this.fail(label, (e as Error).message, done, handler);
-      }
+    const print = this.options.print;
+    print(`${this.stackName} (account ${this.account}, region ${this.region})${this.stack ? '' : ': removed from the app'}`);
+    const invoked = new Set<string>();
+    this.emulator.cloudFormation.observer = (exchange, stage) => {
+      invoked.add(exchange.logicalId);
+      if (stage === 'before') this.before(exchange); else this.after(exchange);
+    };
+    const cloudFormation = this.emulator.cloudFormation;
+    const result = this.stack
+      ? await cloudFormation.deploy({ stackName: this.stackName, template: this.stack.template, account: this.account, region: this.region, assemblyDirectory: this.stack.assembly.directory })
+      : await cloudFormation.deleteStack(this.stackName);
+    cloudFormation.observer = undefined;
+    for (const [logicalId, properties] of Object.entries(resourcesOfType(this.stack?.template))) {
+      if (invoked.has(logicalId) || result.failure) continue;
+      print(`  ${this.label(logicalId)}: no change (not invoked)`);
+      print(`    live    ${this.live(properties)}`);
     }
-
-    for (const [logicalId, properties] of before) {
-      if (declared.some((r) => r.logicalId === logicalId)) continue;
-      try {
-        await this.invoke(this.label(this.previous!.template, logicalId), { type: 'Delete', logicalId, properties, physicalResourceId: this.physicalIds[logicalId] }, handler);
-      } catch (e) {
-        // CloudFormation goes on with the cleanup when a Delete fails there, and so does this; the run still fails.
-        this.options.print(`    failed  ${(e as Error).message}`);
-        ok = false;
-      }
-      delete this.physicalIds[logicalId];
-    }
-
-    this.emulator.putStack(this.stackName, declared.length > 0
-      ? { template: this.stack!.template, physicalIds: this.physicalIds, handler: this.keepHandler(handler) }
-      : undefined);
-    return ok;
+    return this.outcome(result);
   }
 
-  /** Prints the failure and rolls back what this stack changed, in reverse, as CloudFormation would. */
-  private async fail(label: string, reason: string, done: { request: ResourceRequest; physicalId: string }[], handler: HandlerInAssembly): Promise<boolean> {
-    this.options.print(`  ${label}: FAILED`);
-    this.options.print(`    reason  ${reason}`);
-    for (const { request, physicalId } of done.reverse()) {
-      const { logicalId } = request;
-      const rollback: ResourceRequest = request.type === 'Update'
-        ? { type: 'Update', logicalId, properties: request.oldProperties, oldProperties: request.properties, physicalResourceId: physicalId }
-        : { type: 'Delete', logicalId, properties: request.properties, physicalResourceId: physicalId };
-      try {
-        await this.invoke(`${this.label(this.stack!.template, logicalId)} (rollback)`, rollback, handler);
-      } catch (e) {
-        this.options.print(`    rollback failed  ${(e as Error).message}`);
-      }
-    }
-    return false;
+  private before(exchange: CustomResourceExchange): void {
+    const phase = exchange.phase === 'rollback' ? ' (rollback)' : '';
+    this.options.print(`  ${this.label(exchange.logicalId)}${phase}: ${exchange.requestType.toLowerCase()}`);
+    this.options.print(`    before  ${this.live(exchange.request.ResourceProperties)}`);
+    this.callsBefore = this.emulator.calls.length;
   }
 
-  /**
-   * Calls the handler as the Provider framework does (a fresh process with the function's timeout, the emulator as
-   * its AWS, the stack's account's credentials), and prints the live state around the call.
-   */
-  private async invoke(label: string, request: ResourceRequest, handler: HandlerInAssembly): Promise<ConnectionPreferencesResponse> {
-    const event = providerEvent(this.origin, request);
-    const properties = request.properties;
-    this.options.print(`  ${label}: ${request.type.toLowerCase()}`);
-    this.options.print(`    before  ${this.live(properties)}`);
-    const callsBefore = this.emulator.calls.length;
-    const { AWS_PROFILE: _profile, AWS_SESSION_TOKEN: _token, ...env } = process.env;
-    try {
-      const response = await invokeInLambdaProcess<ConnectionPreferencesResponse>({
-        file: handler.file,
-        exportName: handler.exportName,
-        event,
-        remainingMs: handler.timeoutSeconds * 1000,
-        env: {
-          ...env,
-          ...this.env,
-          AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT: this.emulatorUrl,
-          AWS_ENDPOINT_URL_STS: this.emulatorUrl,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
-        onLog: (chunk) => appendFileSync(path.join(this.options.stateDir, 'handler.log'), chunk),
-      });
-      // The framework's rules for the physical id.
-      if (event.RequestType === 'Delete' && response.PhysicalResourceId && response.PhysicalResourceId !== event.PhysicalResourceId) {
-        throw new Error(`DELETE: cannot change the physical resource ID from "${event.PhysicalResourceId}" to "${response.PhysicalResourceId}"`);
-      }
-      return { ...response, PhysicalResourceId: response.PhysicalResourceId ?? (event.RequestType === 'Create' ? event.RequestId : event.PhysicalResourceId) };
-    } finally {
-      const calls = this.emulator.calls.slice(callsBefore).map((c) => `${c.operation} ${c.status || 'dropped'}`);
-      this.options.print(`    calls   ${calls.join(', ') || 'none'}`);
-      this.options.print(`    after   ${this.live(properties)}`);
+  private after(exchange: CustomResourceExchange): void {
+    // The framework's Invoke of the handler is the transport, not a call the handler made.
+    const calls = this.emulator.calls.slice(this.callsBefore).filter((c) => c.service !== 'lambda').map((c) => `${c.operation} ${c.status || 'dropped'}`);
+    this.options.print(`    calls   ${calls.join(', ') || 'none'}`);
+    this.options.print(`    after   ${this.live(exchange.request.ResourceProperties)}`);
+    if (exchange.status === 'FAILED') {
+      this.options.print(`  ${this.label(exchange.logicalId)}: FAILED`);
+      this.options.print(`    reason  ${exchange.reason!.trim().split('\n').filter(Boolean).join('\n            ')}`);
     }
+  }
+
+  private outcome(result: StackOperationResult): boolean {
+    const completed = /_COMPLETE$/.test(result.status) && !/ROLLBACK/.test(result.status) && result.laterFailures.length === 0;
+    if (!completed) {
+      const failures = [result.failure, ...result.laterFailures].filter((f) => f !== undefined);
+      this.options.print(`  stack ${result.status}${failures.length ? `: ${failures.map((f) => f.logicalId).join(', ')} failed` : ''}`);
+      if (result.failure && !this.isConnectionPreferences(result.failure.logicalId)) this.options.print(`    reason  ${result.failure.reason}`);
+    }
+    return completed;
+  }
+
+  private isConnectionPreferences(logicalId: string): boolean {
+    return this.templateDeclaring(logicalId)?.Resources[logicalId].Type === RESOURCE_TYPE;
   }
 
   /** A resource's construct path within its stack. */
-  private label(template: any, logicalId: string): string {
-    return constructPathOf(template, logicalId).replace(new RegExp(`^${this.stackName}/`), '');
+  private label(logicalId: string): string {
+    const template = this.templateDeclaring(logicalId);
+    return (template ? constructPathOf(template, logicalId) : logicalId).replace(new RegExp(`^${this.stackName}/`), '');
+  }
+
+  private templateDeclaring(logicalId: string): any {
+    return [this.stack?.template, this.previousTemplate].find((t) => t?.Resources?.[logicalId]);
   }
 
   /** The preferences a resource targets, read from the emulator's store without an API call. */
-  private live(properties: ConnectionPreferencesResourceProperties): string {
+  private live(properties: { Catalog: string; AssumeRoleArn?: string }): string {
     const account = (properties.AssumeRoleArn && accountOfRoleArn(properties.AssumeRoleArn)) || this.account;
     const document = this.emulator.preferences(account, properties.Catalog);
     return `${describePreferences({ accessType: document.AccessType, excludedParticipantIds: document.ExcludedParticipantIds, revision: document.Revision })}`
       + ` in the ${properties.Catalog} catalog of ${account}`;
   }
-
-  /** Copies the handler's asset folder out of the assembly, which the next synth replaces. */
-  private keepHandler(handler: HandlerInAssembly): HandlerInAssembly {
-    const assetDir = path.dirname(handler.file);
-    const kept = path.resolve(this.options.stateDir, HANDLERS_DIR, path.basename(assetDir));
-    cpSync(assetDir, kept, { recursive: true });
-    return { ...handler, file: path.join(kept, path.basename(handler.file)) };
-  }
-
 }

@@ -1,20 +1,19 @@
-import { EmulatorSettings, PartnerCentralEmulator } from '../../emulator/partner-central-emulator';
+import { EmulatorSettings, Emulator } from '../../emulator/emulator';
 
 /**
  * Starts an in-process emulator for a test file and points the SDK's standard environment at it: the endpoint
  * override, static credentials, and a region other than us-east-1 (so pinning is visible in the signature).
  * Each test takes its own access key, and so its own emulated account.
  */
-export function useEmulator(settings: Partial<EmulatorSettings> = {}): { emulator: PartnerCentralEmulator; newAccount: () => string } {
-  const emulator = new PartnerCentralEmulator(settings);
+export function useEmulator(settings: Partial<EmulatorSettings> = {}): { emulator: Emulator; newAccount: () => string } {
+  const emulator = new Emulator(settings);
   const saved = { ...process.env };
   let accounts = 0;
 
   beforeAll(async () => {
     const url = await emulator.start();
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT: url,
-      AWS_ENDPOINT_URL_STS: url,
+      AWS_ENDPOINT_URL: url,
       AWS_REGION: 'eu-west-1',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret',
       AWS_CONFIG_FILE: '/dev/null',

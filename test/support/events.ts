@@ -1,22 +1,26 @@
 import * as path from 'path';
-import { invokeInLambdaProcess } from '../../bin/cli/lambda-process';
-import { providerEvent } from '../../bin/cli/provider-event';
+import { customResourceRequest } from '../../emulator/cloudformation-stack-operation';
+import { runInLambdaProcess } from '../../emulator/lambda-process';
 import { handler, type ConnectionPreferencesEvent, type ConnectionPreferencesResponse } from '../../lambda';
-import type { ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
+import { RESOURCE_TYPE, type ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
 
 export type Handler = (event: ConnectionPreferencesEvent, context: ReturnType<typeof lambdaContext>) => Promise<ConnectionPreferencesResponse>;
 
+export const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'handler');
+
 /**
- * Invokes the bundled file that the package ships, in a fresh Node process as Lambda would (jest's module
- * sandbox cannot run the SDK's dynamic imports), with the environment of the test.
+ * Invokes the bundled file that the package ships, in a fresh Node process as the local Lambda runs it (jest's module
+ * sandbox cannot run the SDK's dynamic imports), with the environment of the test. Rejects with the error message,
+ * as the Provider framework would see it.
  */
-export const invokeBundle: Handler = (event, context) => invokeInLambdaProcess({
-  file: path.join(__dirname, '..', '..', 'assets', 'handler', 'index.mjs'),
-  exportName: 'handler',
-  event,
-  remainingMs: context.getRemainingTimeInMillis(),
-  env: process.env,
-});
+export const invokeBundle: Handler = async (event, context) => {
+  const { result, error } = await runInLambdaProcess({
+    execPath: process.execPath, codeDirectory: BUNDLE_DIR, handler: 'index.handler', payload: JSON.stringify(event),
+    requestId: context.awsRequestId, timeoutMs: context.getRemainingTimeInMillis(), env: process.env,
+  });
+  if (error) throw Object.assign(new Error(error.errorMessage), { name: error.errorType, trace: error.trace });
+  return JSON.parse(result!);
+};
 
 /** The handlers under test: the TypeScript source, and the bundled file that the package ships. */
 export const HANDLERS: [string, Handler][] = [
@@ -24,22 +28,28 @@ export const HANDLERS: [string, Handler][] = [
   ['bundle', invokeBundle],
 ];
 
-const TEST_ORIGIN = {
-  stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Partner/abc',
-  serviceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
-  responseUrl: 'https://cloudformation-custom-resource-response.example/secret',
+const TEST_STACK = {
+  StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Partner/abc',
+  ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
+  ResponseURL: 'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/secret',
 };
 
+/** CloudFormation's request as the Provider framework passes it on to the handler. */
+const eventOf = (request: Record<string, any>) => ({ ...request, ResponseURL: TEST_STACK.ResponseURL }) as ConnectionPreferencesEvent;
+const withToken = (properties: ConnectionPreferencesResourceProperties) => ({ ...properties, ServiceToken: TEST_STACK.ServiceToken });
+
 export function createEvent(properties: ConnectionPreferencesResourceProperties): ConnectionPreferencesEvent {
-  return providerEvent(TEST_ORIGIN, { type: 'Create', logicalId: 'Prefs', properties });
+  return eventOf(customResourceRequest({ requestType: 'Create', stackId: TEST_STACK.StackId, logicalId: 'Prefs', resourceType: RESOURCE_TYPE, properties: withToken(properties) }));
 }
 
 export function updateEvent(properties: ConnectionPreferencesResourceProperties, oldProperties: ConnectionPreferencesResourceProperties, physicalResourceId: string): ConnectionPreferencesEvent {
-  return providerEvent(TEST_ORIGIN, { type: 'Update', logicalId: 'Prefs', properties, oldProperties, physicalResourceId });
+  return eventOf(customResourceRequest({
+    requestType: 'Update', stackId: TEST_STACK.StackId, logicalId: 'Prefs', resourceType: RESOURCE_TYPE, properties: withToken(properties), oldProperties: withToken(oldProperties), physicalResourceId,
+  }));
 }
 
 export function deleteEvent(properties: ConnectionPreferencesResourceProperties, physicalResourceId: string): ConnectionPreferencesEvent {
-  return providerEvent(TEST_ORIGIN, { type: 'Delete', logicalId: 'Prefs', properties, physicalResourceId });
+  return eventOf(customResourceRequest({ requestType: 'Delete', stackId: TEST_STACK.StackId, logicalId: 'Prefs', resourceType: RESOURCE_TYPE, properties: withToken(properties), physicalResourceId }));
 }
 
 /** A Lambda context with `remainingMs` left, counting down in real time. */

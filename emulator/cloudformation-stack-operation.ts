@@ -1,0 +1,325 @@
+import { randomBytes, randomUUID } from 'crypto';
+import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
+import { creationOrder, isTrue, resolve, StackContext, Template, withScalarsAsStrings } from './cloudformation-template';
+import type { FunctionConfiguration, LambdaService } from './lambda';
+
+/** One resource of a stack, as CloudFormation keeps it. */
+export interface StackResource {
+  LogicalResourceId: string;
+  ResourceType: string;
+  PhysicalResourceId: string;
+  ResourceStatus: string;
+  /** The resolved properties it was last created or updated with. */
+  Properties: any;
+  /** What Fn::GetAtt reads: a custom resource's Data, a function's Arn. */
+  Attributes: Record<string, string>;
+  LastUpdatedTimestamp: string;
+}
+
+export interface StoredStack {
+  StackName: string;
+  StackId: string;
+  Account: string;
+  Region: string;
+  Template: Template;
+  StackStatus: string;
+  Resources: Record<string, StackResource>;
+}
+
+/** A custom resource request as CloudFormation sends it (without the ResponseURL), and what came of it. */
+export interface CustomResourceExchange {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly requestType: 'Create' | 'Update' | 'Delete';
+  /** The phase of the stack operation that sent it: `update`, `cleanup`, `rollback` or `delete`. */
+  readonly phase: string;
+  readonly request: Record<string, any>;
+  /** The response's size in bytes, when one arrived. */
+  responseBytes?: number;
+  status?: 'SUCCESS' | 'FAILED';
+  /** Why CloudFormation failed the resource. */
+  reason?: string;
+}
+
+export type ExchangeObserver = (exchange: CustomResourceExchange, stage: 'before' | 'after') => void;
+
+export interface StackOperationResult {
+  readonly status: string;
+  /** The failure that decided the outcome: the resource (or output) and CloudFormation's reason. */
+  readonly failure?: { readonly logicalId: string; readonly reason: string };
+  /** Cleanup or rollback steps that failed after the outcome was decided. */
+  readonly laterFailures: { readonly logicalId: string; readonly reason: string }[];
+}
+
+/** A failed resource, with the physical id CloudFormation keeps for it (a custom resource's FAILED response names one). */
+export class ResourceFailure extends Error {
+  constructor(message: string, readonly physicalResourceId?: string) {
+    super(message);
+  }
+}
+
+/** What a stack operation needs of the CloudFormation service. */
+export interface StackOperationServices {
+  readonly lambda: LambdaService;
+  /** Sends a custom resource request and waits for its response; throws ResourceFailure when CloudFormation would fail it. */
+  exchange(stack: StoredStack, exchange: CustomResourceExchange, serviceTimeoutSeconds: number): Promise<{ physicalId: string; data: Record<string, string> }>;
+  saved(): void;
+}
+
+/** One change of the update phase: the resource before (none if created) and after. */
+interface Change {
+  readonly logicalId: string;
+  readonly before?: StackResource;
+  readonly after?: StackResource;
+  /** The properties of a failed update, which its rollback sends back as OldResourceProperties. */
+  readonly attempted?: any;
+}
+
+const DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600;
+
+/**
+ * One stack operation, in CloudFormation's order. An update creates and updates resources in dependency order, then
+ * resolves the outputs; if everything succeeded, the cleanup phase deletes removed and replaced resources, dependents
+ * first. If anything failed, the rollback sends updates back (the failed resource included) in reverse order, then
+ * deletes what the operation created or replaced, and the stack keeps its previous template.
+ */
+export class StackOperation {
+  readonly laterFailures: { logicalId: string; reason: string }[] = [];
+  private readonly context: StackContext;
+  private readonly functionsBefore: Map<string, FunctionConfiguration>;
+
+  constructor(
+    private readonly services: StackOperationServices,
+    private readonly stack: StoredStack,
+    private readonly previous: StoredStack | undefined,
+    private readonly assemblyDirectory: string,
+  ) {
+    this.functionsBefore = new Map(services.lambda.functions);
+    this.context = {
+      account: stack.Account, region: stack.Region, stackName: stack.StackName, stackId: stack.StackId, template: stack.Template,
+      physicalIdOf: (id) => stack.Resources[id]?.PhysicalResourceId,
+      attributeOf: (id, attribute) => {
+        const value = stack.Resources[id]?.Attributes[attribute];
+        if (value !== undefined) return value;
+        throw new Error(isCustomResource(stack.Resources[id]?.ResourceType ?? '')
+          ? `CustomResource attribute error: Vendor response doesn't contain ${attribute} key in object ${stack.StackId}|${id}`
+          : `Fn::GetAtt ${id}.${attribute}: the local CloudFormation knows no such attribute`);
+      },
+    };
+  }
+
+  static newStack(stackName: string, account: string, region: string, template: Template): StoredStack {
+    return {
+      StackName: stackName, Account: account, Region: region, Template: template, StackStatus: 'CREATE_IN_PROGRESS', Resources: {},
+      StackId: `arn:aws:cloudformation:${region}:${account}:stack/${stackName}/${randomUUID()}`,
+    };
+  }
+
+  /** Creates or updates the stack's resources. The stack is left as CloudFormation would leave it. */
+  async deploy(): Promise<StackOperationResult> {
+    const kind = this.previous ? 'UPDATE' : 'CREATE';
+    this.stack.StackStatus = `${kind}_IN_PROGRESS`;
+    const done: Change[] = [];
+    const failure = await this.updatePhase(done) ?? this.outputsFailure();
+    if (!failure) {
+      await this.cleanUp(done);
+      this.stack.StackStatus = `${kind}_COMPLETE`;
+      return { status: this.stack.StackStatus, laterFailures: this.laterFailures };
+    }
+    await this.rollBack(done);
+    if (this.previous) Object.assign(this.stack, structuredClone(this.previous));
+    this.stack.StackStatus = this.previous ? `UPDATE_ROLLBACK_${this.laterFailures.length ? 'FAILED' : 'COMPLETE'}` : 'ROLLBACK_COMPLETE';
+    return { status: this.stack.StackStatus, failure, laterFailures: this.laterFailures };
+  }
+
+  /** Deletes every resource, dependents first. */
+  async delete(): Promise<StackOperationResult> {
+    this.stack.StackStatus = 'DELETE_IN_PROGRESS';
+    for (const logicalId of creationOrder(this.stack.Template).reverse()) {
+      const resource = this.stack.Resources[logicalId];
+      if (resource) await this.deleteResource(resource, 'delete');
+    }
+    this.stack.StackStatus = this.laterFailures.length ? 'DELETE_FAILED' : 'DELETE_COMPLETE';
+    return { status: this.stack.StackStatus, failure: this.laterFailures[0], laterFailures: this.laterFailures };
+  }
+
+  private async updatePhase(done: Change[]): Promise<StackOperationResult['failure']> {
+    const template = this.stack.Template;
+    for (const logicalId of creationOrder(template)) {
+      const declared = template.Resources![logicalId];
+      const before = this.previous?.Resources[logicalId];
+      try {
+        if (declared.Condition && !isTrue(declared.Condition, this.context)) continue;
+        const properties = resolve(declared.Properties ?? {}, this.context);
+        if (before?.ResourceType === declared.Type && isDeepStrictEqual(before.Properties, properties)) continue;
+        done.push({ logicalId, before, after: await this.apply(logicalId, declared.Type, properties, before) });
+      } catch (e) {
+        const failure = e as ResourceFailure & { attempted?: any };
+        const failedCreate = !before && failure.physicalResourceId ? this.record(logicalId, declared.Type, failure.physicalResourceId, failure.attempted, {}) : undefined;
+        done.push({ logicalId, before, after: failedCreate, attempted: failure.attempted });
+        return { logicalId, reason: failure.message };
+      }
+    }
+    return undefined;
+  }
+
+  private outputsFailure(): StackOperationResult['failure'] {
+    for (const [name, output] of Object.entries(this.stack.Template.Outputs ?? {})) {
+      try {
+        if (!output.Condition || isTrue(output.Condition, this.context)) resolve(output.Value, this.context);
+      } catch (e) {
+        return { logicalId: name, reason: (e as Error).message };
+      }
+    }
+    return undefined;
+  }
+
+  /** Creates or updates one resource and records it in the stack. */
+  private async apply(logicalId: string, type: string, properties: any, before: StackResource | undefined): Promise<StackResource> {
+    const kind = before ? 'UPDATE' : 'CREATE';
+    this.stack.Resources[logicalId] = { ...before ?? this.record(logicalId, type, '', properties, {}), ResourceStatus: `${kind}_IN_PROGRESS` };
+    let after: StackResource;
+    try {
+      if (isCustomResource(type)) {
+        const { physicalId, data } = await this.send(before ? 'Update' : 'Create', 'update', logicalId, type, properties, before);
+        after = this.record(logicalId, type, physicalId, properties, data);
+      } else {
+        after = this.record(logicalId, type, before?.PhysicalResourceId ?? this.physicalNameOf(logicalId, type, properties), properties, {});
+        after.Attributes = this.applyPlain(after);
+      }
+    } catch (e) {
+      this.stack.Resources[logicalId] = { ...this.stack.Resources[logicalId], ResourceStatus: `${kind}_FAILED` };
+      throw Object.assign(e as Error, { attempted: properties });
+    }
+    after.ResourceStatus = `${kind}_COMPLETE`;
+    this.stack.Resources[logicalId] = after;
+    this.services.saved();
+    return after;
+  }
+
+  /** Updates back in reverse order (the failed resource included), then deletes what was created or replaced. */
+  private async rollBack(done: Change[]): Promise<void> {
+    for (const { logicalId, before, after, attempted } of [...done].reverse()) {
+      if (!before || !isCustomResource(before.ResourceType) || (after && after.PhysicalResourceId !== before.PhysicalResourceId)) continue;
+      await this.send('Update', 'rollback', logicalId, before.ResourceType, before.Properties, { ...before, Properties: attempted ?? after!.Properties })
+        .catch((e: Error) => this.laterFailures.push({ logicalId, reason: e.message }));
+    }
+    for (const { before, after } of [...done].reverse()) {
+      if (after && (!before || after.PhysicalResourceId !== before.PhysicalResourceId)) await this.deleteResource(after, 'rollback');
+      else if (before?.ResourceType === 'AWS::Lambda::Function') this.services.lambda.restoreFunction(this.functionsBefore.get(before.PhysicalResourceId)!);
+    }
+  }
+
+  /** Deletes, dependents first, the resources the template no longer has and the old instances of replaced ones. */
+  private async cleanUp(done: Change[]): Promise<void> {
+    if (!this.previous) return;
+    for (const logicalId of creationOrder(this.previous.Template).reverse()) {
+      const old = this.previous.Resources[logicalId];
+      const replaced = done.some((c) => c.logicalId === logicalId && c.before && c.after?.PhysicalResourceId !== c.before.PhysicalResourceId);
+      if (old && (replaced || !(logicalId in this.stack.Template.Resources!))) await this.deleteResource(old, 'cleanup', replaced);
+    }
+  }
+
+  private async deleteResource(resource: StackResource, phase: string, replaced = false): Promise<void> {
+    const { LogicalResourceId: logicalId, ResourceType: type } = resource;
+    const setStatus = (status: string) => {
+      if (!replaced) this.stack.Resources[logicalId] = { ...resource, ResourceStatus: status };
+    };
+    setStatus('DELETE_IN_PROGRESS');
+    try {
+      if (isCustomResource(type)) await this.send('Delete', phase, logicalId, type, resource.Properties, resource);
+      else if (type === 'AWS::Lambda::Function') this.services.lambda.deleteFunction(resource.PhysicalResourceId);
+      if (!replaced) delete this.stack.Resources[logicalId];
+    } catch (e) {
+      setStatus('DELETE_FAILED');
+      this.laterFailures.push({ logicalId, reason: (e as Error).message });
+    }
+    this.services.saved();
+  }
+
+  /** Sends CloudFormation's request to a custom resource and waits for the response. */
+  private send(requestType: CustomResourceExchange['requestType'], phase: string, logicalId: string, resourceType: string, properties: any, before?: StackResource) {
+    const request = customResourceRequest({
+      requestType, stackId: this.stack.StackId, logicalId, resourceType, properties,
+      physicalResourceId: before?.PhysicalResourceId, oldProperties: before?.Properties,
+    });
+    const serviceTimeout = Number(properties.ServiceTimeout ?? DEFAULT_SERVICE_TIMEOUT_SECONDS);
+    return this.services.exchange(this.stack, { stackName: this.stack.StackName, logicalId, requestType, phase, request }, serviceTimeout);
+  }
+
+  /** Creates or updates a resource that is not a custom resource; returns its attributes. */
+  private applyPlain(resource: StackResource): Record<string, string> {
+    const { PhysicalResourceId: name, Properties: properties } = resource;
+    const { account, region } = this.context;
+    switch (resource.ResourceType) {
+      case 'AWS::Lambda::Function': {
+        const assetPath = this.stack.Template.Resources![resource.LogicalResourceId].Metadata?.['aws:asset:path'];
+        if (!assetPath) throw new ResourceFailure('the local Lambda runs only functions whose code is a CDK asset (aws:asset:path metadata)');
+        try {
+          const fn = this.services.lambda.putFunction({
+            FunctionName: name, Runtime: properties.Runtime, Handler: properties.Handler, Role: properties.Role,
+            Timeout: Number(properties.Timeout ?? 3), MemorySize: Number(properties.MemorySize ?? 128), Variables: properties.Environment?.Variables ?? {},
+            LogGroup: properties.LoggingConfig?.LogGroup ?? `/aws/lambda/${name}`, CodeDirectory: path.resolve(this.assemblyDirectory, assetPath), account, region,
+          });
+          return { Arn: fn.FunctionArn };
+        } catch (e) {
+          throw new ResourceFailure((e as Error).message);
+        }
+      }
+      case 'AWS::IAM::Role': return { Arn: `arn:aws:iam::${account}:role/${name}`, RoleId: `AROA${randomBytes(8).toString('hex').toUpperCase()}` };
+      case 'AWS::Logs::LogGroup': return { Arn: `arn:aws:logs:${region}:${account}:log-group:${name}:*` };
+      default: return {};
+    }
+  }
+
+  private record(logicalId: string, type: string, physicalId: string, properties: any, attributes: Record<string, string>): StackResource {
+    return {
+      LogicalResourceId: logicalId, ResourceType: type, PhysicalResourceId: physicalId, ResourceStatus: 'CREATE_COMPLETE',
+      Properties: properties, Attributes: attributes, LastUpdatedTimestamp: new Date().toISOString(),
+    };
+  }
+
+  /** A name given in the properties, or one generated as CloudFormation does: stack, logical id, random suffix. */
+  private physicalNameOf(logicalId: string, type: string, properties: any): string {
+    const given: Record<string, unknown> = { 'AWS::Lambda::Function': properties.FunctionName, 'AWS::IAM::Role': properties.RoleName, 'AWS::Logs::LogGroup': properties.LogGroupName };
+    return String(given[type] ?? `${this.stack.StackName.slice(0, 24)}-${logicalId.slice(0, 24)}-${randomBytes(6).toString('hex').toUpperCase()}`);
+  }
+}
+
+/** What CloudFormation's request to a custom resource is made of. */
+export interface CustomResourceRequestInput {
+  readonly requestType: 'Create' | 'Update' | 'Delete';
+  readonly stackId: string;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  /** The resolved properties, ServiceToken included. */
+  readonly properties: Record<string, any>;
+  /** For Update and Delete. */
+  readonly physicalResourceId?: string;
+  /** For Update: the properties it was last created or updated with. */
+  readonly oldProperties?: Record<string, any>;
+}
+
+/**
+ * CloudFormation's request to a custom resource, without the ResponseURL: every scalar of the properties a string,
+ * PhysicalResourceId on Update and Delete, OldResourceProperties on Update. The one builder of the local
+ * CloudFormation, the tests and the benchmark.
+ */
+export function customResourceRequest(input: CustomResourceRequestInput): Record<string, any> {
+  return {
+    RequestType: input.requestType,
+    ServiceToken: input.properties.ServiceToken,
+    StackId: input.stackId,
+    RequestId: randomUUID(),
+    LogicalResourceId: input.logicalId,
+    ResourceType: input.resourceType,
+    ResourceProperties: withScalarsAsStrings(input.properties),
+    ...(input.requestType !== 'Create' && { PhysicalResourceId: input.physicalResourceId }),
+    ...(input.requestType === 'Update' && { OldResourceProperties: withScalarsAsStrings(input.oldProperties) }),
+  };
+}
+
+export function isCustomResource(type: string): boolean {
+  return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
+}

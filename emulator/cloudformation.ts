@@ -1,0 +1,190 @@
+import { ApiError, AwsReply, AwsRequest, EmulatedService, escapeXml, queryProtocol } from './aws-protocol';
+import {
+  CustomResourceExchange, ExchangeObserver, ResourceFailure, StackOperation, StackOperationResult, StoredStack,
+} from './cloudformation-stack-operation';
+import type { Template } from './cloudformation-template';
+import type { LambdaService } from './lambda';
+import type { ResponseBucket } from './s3-response-bucket';
+
+export type { CustomResourceExchange, StackOperationResult, StackResource, StoredStack } from './cloudformation-stack-operation';
+
+export interface DeployInput {
+  readonly stackName: string;
+  readonly template: Template;
+  readonly account: string;
+  readonly region: string;
+  /** Where the template's `aws:asset:path` folders are: the cloud assembly. */
+  readonly assemblyDirectory: string;
+}
+
+const NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+const MAX_RESPONSE_BYTES = 4096;
+const PAGE_SIZE = 100;
+/** How long a response may still take to arrive after the function that should send it failed. */
+const GRACE_AFTER_FUNCTION_ERROR_MS = 2_000;
+
+/**
+ * CloudFormation for the stacks of a local deploy: GetTemplate and ListStackResources in its query protocol, and the
+ * stack operations (cloudformation-stack-operation.ts). A custom resource gets CloudFormation's request through an
+ * asynchronous invocation of its ServiceToken, with a presigned ResponseURL (s3-response-bucket.ts); CloudFormation
+ * then waits, up to the resource's ServiceTimeout, for a response that keeps its contract: at most 4,096 bytes, a
+ * Status, the request's ids, a Reason on failure, the same PhysicalResourceId on Delete, Data of strings.
+ */
+export class CloudFormationService implements EmulatedService {
+  readonly stacks = new Map<string, StoredStack>();
+  /** Every custom resource request sent, with its response's size and outcome. */
+  readonly exchanges: CustomResourceExchange[] = [];
+  /** Told before and after every custom resource request. */
+  observer?: ExchangeObserver;
+
+  constructor(private readonly lambda: LambdaService, private readonly bucket: ResponseBucket, private readonly onChange: () => void) {}
+
+  async handle({ body, call }: AwsRequest): Promise<AwsReply> {
+    const params = queryProtocol.params(body);
+    call.operation = params.Action ?? '';
+    call.request = params;
+    try {
+      if (call.operation !== 'GetTemplate' && call.operation !== 'ListStackResources') {
+        throw new ApiError('InvalidAction', `Could not find operation ${call.operation}`, {}, 400);
+      }
+      const stack = [...this.stacks.values()].find((s) => (s.StackName === params.StackName || s.StackId === params.StackName) && s.Account === call.account);
+      if (!stack) throw new ApiError('ValidationError', `Stack with id ${params.StackName} does not exist`, {}, 400);
+      if (call.operation === 'GetTemplate') {
+        return queryProtocol.result('GetTemplate', NAMESPACE, `<TemplateBody>${escapeXml(JSON.stringify(stack.Template))}</TemplateBody>`
+          + '<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>');
+      }
+      const resources = Object.values(stack.Resources);
+      const start = Number(params.NextToken ?? 0);
+      const page = resources.slice(start, start + PAGE_SIZE).map((r) => `<member><LogicalResourceId>${r.LogicalResourceId}</LogicalResourceId>`
+        + `<PhysicalResourceId>${escapeXml(r.PhysicalResourceId)}</PhysicalResourceId><ResourceType>${r.ResourceType}</ResourceType>`
+        + `<LastUpdatedTimestamp>${r.LastUpdatedTimestamp}</LastUpdatedTimestamp><ResourceStatus>${r.ResourceStatus}</ResourceStatus></member>`);
+      const next = start + PAGE_SIZE < resources.length ? `<NextToken>${start + PAGE_SIZE}</NextToken>` : '';
+      return queryProtocol.result('ListStackResources', NAMESPACE, `<StackResourceSummaries>${page.join('')}</StackResourceSummaries>${next}`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      return this.errorReply(e.errorName, e.message, e.status ?? 400);
+    }
+  }
+
+  errorReply(errorName: string, message: string, status: number): AwsReply {
+    return queryProtocol.error(NAMESPACE, errorName, message, status);
+  }
+
+  /** Creates or updates a stack, as `cdk deploy` asks CloudFormation to. A stack whose creation rolled back is gone. */
+  async deploy(input: DeployInput): Promise<StackOperationResult> {
+    await this.connectResponseBucket();
+    const previous = this.stacks.get(input.stackName);
+    const stack = previous ? { ...structuredClone(previous), Template: input.template } : StackOperation.newStack(input.stackName, input.account, input.region, input.template);
+    this.stacks.set(stack.StackName, stack);
+    const result = await new StackOperation(this.operationServices(), stack, previous, input.assemblyDirectory).deploy();
+    if (result.status === 'ROLLBACK_COMPLETE') this.stacks.delete(stack.StackName);
+    this.onChange();
+    return result;
+  }
+
+  /** Deletes a stack and its resources, as `cdk destroy` asks CloudFormation to. */
+  async deleteStack(stackName: string): Promise<StackOperationResult> {
+    const stack = this.stacks.get(stackName);
+    if (!stack) return { status: 'DELETE_COMPLETE', laterFailures: [] };
+    await this.connectResponseBucket();
+    const result = await new StackOperation(this.operationServices(), stack, undefined, '').delete();
+    if (result.status === 'DELETE_COMPLETE') this.stacks.delete(stackName);
+    this.onChange();
+    return result;
+  }
+
+  /** Functions reach the response bucket through the route that lambda-network.cjs sets up from this. */
+  private async connectResponseBucket(): Promise<void> {
+    const route = await this.bucket.start();
+    if (!this.lambda.network) throw new Error('start the emulator before deploying: functions need its endpoint');
+    this.lambda.network.extraEnvironment.EMULATOR_NETWORK = JSON.stringify(route);
+  }
+
+  private operationServices() {
+    return { lambda: this.lambda, exchange: this.exchange.bind(this), saved: this.onChange };
+  }
+
+  /** Sends one custom resource request and waits for its response, failing the resource as CloudFormation would. */
+  private async exchange(stack: StoredStack, exchange: CustomResourceExchange, serviceTimeoutSeconds: number) {
+    const { url, response } = this.bucket.presign(stack.Region, stack.StackId, exchange.logicalId, exchange.request.RequestId);
+    const request: Record<string, any> = { ...exchange.request, ResponseURL: url };
+    this.exchanges.push(exchange);
+    this.observer?.(exchange, 'before');
+    try {
+      let invocation: Promise<{ functionError?: string; payload: string }>;
+      try {
+        invocation = this.lambda.invokeAsync(request.ServiceToken, JSON.stringify(request));
+      } catch (e) {
+        throw new ResourceFailure(`Invalid service token ${request.ServiceToken}: ${(e as Error).message}`);
+      }
+      const received = await this.responseOf(response, invocation, serviceTimeoutSeconds);
+      if (typeof received === 'string') {
+        this.bucket.abandon(url);
+        throw new ResourceFailure(`CloudFormation did not receive a response from your Custom Resource. Please check your logs for requestId [${request.RequestId}]. `
+          + received);
+      }
+      exchange.responseBytes = received.bytes;
+      const accepted = this.accept(request, received.body, received.bytes);
+      exchange.status = 'SUCCESS';
+      return accepted;
+    } catch (e) {
+      exchange.status = 'FAILED';
+      exchange.reason = (e as Error).message;
+      throw e;
+    } finally {
+      this.observer?.(exchange, 'after');
+    }
+  }
+
+  /**
+   * The response, or why none came: the ServiceTimeout passed, or (a local shortcut to what CloudFormation would
+   * only find out at the ServiceTimeout) the function failed without responding.
+   */
+  private async responseOf(response: Promise<{ body: string; bytes: number }>, invocation: Promise<{ functionError?: string; payload: string }>, serviceTimeoutSeconds: number) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(`(No response within the ServiceTimeout of ${serviceTimeoutSeconds} s.)`), serviceTimeoutSeconds * 1000);
+    });
+    const functionFailed = invocation.then(async ({ functionError, payload }) => {
+      if (!functionError) return new Promise<never>(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, GRACE_AFTER_FUNCTION_ERROR_MS));
+      return `(Locally: the function failed without responding, ${payload.slice(0, 500)}; CloudFormation would wait for the ServiceTimeout of ${serviceTimeoutSeconds} s.)`;
+    });
+    try {
+      return await Promise.race([response, timeout, functionFailed]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** CloudFormation's checks of a response, in its words where known. */
+  private accept(request: Record<string, any>, body: string, bytes: number): { physicalId: string; data: Record<string, string> } {
+    if (bytes > MAX_RESPONSE_BYTES) throw new ResourceFailure('Response object is too long.');
+    let response: any;
+    try {
+      response = JSON.parse(body);
+    } catch {
+      throw new ResourceFailure('Invalid response object: the response is not JSON.');
+    }
+    if (response.Status !== 'SUCCESS' && response.Status !== 'FAILED') throw new ResourceFailure('Invalid response object: Status must be SUCCESS or FAILED.');
+    for (const id of ['StackId', 'RequestId', 'LogicalResourceId']) {
+      if (response[id] !== request[id]) throw new ResourceFailure(`Invalid response object: ${id} does not match the request's.`);
+    }
+    const physicalId = response.PhysicalResourceId;
+    if (typeof physicalId !== 'string' || physicalId.length === 0 || Buffer.byteLength(physicalId) > 1024) {
+      throw new ResourceFailure('Invalid PhysicalResourceId: it must be a string of 1 to 1,024 bytes.');
+    }
+    if (request.RequestType === 'Delete' && physicalId !== request.PhysicalResourceId) {
+      throw new ResourceFailure(`Invalid PhysicalResourceId: a Delete must answer with the request's, ${request.PhysicalResourceId}.`);
+    }
+    if (response.Status === 'FAILED') {
+      if (typeof response.Reason !== 'string' || response.Reason.length === 0) throw new ResourceFailure('Invalid response object: a FAILED response must have a Reason.', physicalId);
+      throw new ResourceFailure(response.Reason, physicalId);
+    }
+    const data = response.Data ?? {};
+    if (typeof data !== 'object' || Array.isArray(data) || Object.values(data).some((v) => typeof v !== 'string')) {
+      throw new ResourceFailure('Invalid response object: Data must map names to strings.', physicalId);
+    }
+    return { physicalId, data };
+  }
+}
