@@ -16,6 +16,9 @@ process.on('unhandledRejection', (e) => reply({ error: { ...errorOf(e), errorTyp
 process.on('uncaughtException', (e) => reply({ error: errorOf(e) }));
 
 process.once('message', async ({ handler, payload, requestId, deadline }) => {
+  // Lambda's runtime stays connected to its Runtime API until the handler settles: a handler whose promise never
+  // settles times out, rather than ending with an empty event loop.
+  setInterval(() => undefined, 60_000);
   const separator = handler.lastIndexOf('.');
   const [moduleName, exportName] = [handler.slice(0, separator), handler.slice(separator + 1)];
   const base = path.resolve(process.env.LAMBDA_TASK_ROOT, moduleName);
