@@ -24,6 +24,7 @@ export interface StackContext {
 }
 
 const NO_VALUE = Symbol('AWS::NoValue');
+const MAX_PARAMETER_VALUE_BYTES = 4096;
 
 /** Resolves every intrinsic function in a value. */
 export function resolve(value: unknown, context: StackContext): any {
@@ -81,7 +82,8 @@ function ref(name: string, context: StackContext): any {
     if (parameter.Default === undefined || parameter.Type.startsWith('AWS::SSM::')) {
       throw new Error(`parameter ${name} has no value the local CloudFormation can use (a default, not an SSM parameter)`);
     }
-    return parameter.Default;
+    if (Buffer.byteLength(parameter.Default) > MAX_PARAMETER_VALUE_BYTES) throw new Error(`parameter ${name}: a value may be at most 4,096 bytes`);
+    return parameter.Type === 'CommaDelimitedList' || parameter.Type.startsWith('List<') ? parameter.Default.split(',') : parameter.Default;
   }
   const physicalId = context.physicalIdOf(name);
   if (physicalId === undefined) throw new Error(`Ref ${name}: no such resource in the stack, or it was not created`);

@@ -31,13 +31,23 @@ export interface FunctionNetwork {
 /** One invocation as Lambda ran it. */
 export interface RecordedInvocation {
   functionName: string;
+  /** The function's Handler setting. */
+  handler: string;
   requestId: string;
   invocationType: string;
-  /** `ok`, the error type the function reported, or `lost` when the answer was dropped. */
+  /** `running`, then `ok`, the error type the function reported, or `lost` when the answer was dropped. */
   outcome: string;
-  durationMs: number;
+  /** Set when it ended. */
+  durationMs?: number;
   /** Whether the function ran on the Node major its runtime declares. */
   nodeMatchesRuntime: boolean;
+}
+
+/** What Lambda answers for an invocation: the payload, and `Unhandled` when the function failed. */
+export interface FunctionAnswer {
+  readonly payload: string;
+  readonly functionError?: string;
+  readonly invocation: RecordedInvocation;
 }
 
 /** `lose-answer`: run the function, then drop the connection instead of answering (as a lost network reply). */
@@ -121,15 +131,20 @@ export class LambdaService implements EmulatedService {
     try {
       if (call.operation === 'Invoke') {
         const type = String(headers['x-amz-invocation-type'] ?? 'RequestResponse');
-        const answer = await this.invoke(name, body, type);
+        if (type === 'Event') {
+          void this.invokeAsync(name, body);
+          return { status: 202, body: '' };
+        }
+        if (type !== 'RequestResponse') throw new ApiError('InvalidParameterValueException', `Unsupported invocation type ${type}`, {}, 400);
+        const answer = await this.run(this.find(name, body, MAX_SYNC_PAYLOAD_BYTES), body, type);
         if (this.faults.length > 0) {
           this.faults[0].count -= 1;
           this.faults = this.faults.filter((f) => f.count > 0);
-          this.invocations[this.invocations.length - 1].outcome = 'lost';
+          answer.invocation.outcome = 'lost';
           return 'drop';
         }
         const functionError = answer.functionError ? { 'x-amz-function-error': answer.functionError } : undefined;
-        return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', ...functionError }, body: answer.payload };
+        return { status: 200, headers: { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', ...functionError }, body: answer.payload };
       }
       if (call.operation === 'GetFunction' || call.operation === 'GetFunctionConfiguration') {
         const configuration = this.describe(this.find(name));
@@ -146,22 +161,11 @@ export class LambdaService implements EmulatedService {
     return { status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': errorName }, body: JSON.stringify({ Type: 'User', message }) };
   }
 
-  /** Runs a function by name or ARN: RequestResponse answers its result; Event answers 202 and runs it in the background. */
-  async invoke(nameOrArn: string, payload: string, invocationType: string): Promise<{ status: number; payload: string; functionError?: string }> {
-    if (invocationType === 'Event') {
-      void this.invokeAsync(nameOrArn, payload);
-      return { status: 202, payload: '' };
-    }
-    if (invocationType !== 'RequestResponse') throw new ApiError('InvalidParameterValueException', `Unsupported invocation type ${invocationType}`, {}, 400);
-    const fn = this.find(nameOrArn, payload, MAX_SYNC_PAYLOAD_BYTES);
-    return { status: 200, ...await this.run(fn, payload, invocationType) };
-  }
-
   /**
    * An asynchronous invocation, as CloudFormation makes of a ServiceToken: throws at once if Lambda would refuse it,
    * and resolves with the outcome nobody but the caller's log sees. (Lambda would retry a failed one twice.)
    */
-  invokeAsync(nameOrArn: string, payload: string): Promise<{ payload: string; functionError?: string }> {
+  invokeAsync(nameOrArn: string, payload: string): Promise<FunctionAnswer> {
     return this.run(this.find(nameOrArn, payload, MAX_ASYNC_PAYLOAD_BYTES), payload, 'Event');
   }
 
@@ -184,12 +188,15 @@ export class LambdaService implements EmulatedService {
   }
 
   /** One invocation in a fresh process, with the function's environment and credentials; Lambda's answer whatever the function does. */
-  private async run(fn: FunctionConfiguration, payload: string, invocationType: string): Promise<{ payload: string; functionError?: string }> {
+  private async run(fn: FunctionConfiguration, payload: string, invocationType: string): Promise<FunctionAnswer> {
     const requestId = randomUUID();
     const started = Date.now();
     const node = nodeOfRuntime(fn.Runtime);
     const credentials = this.sts.issue(fn.Role);
     const region = fn.FunctionArn.split(':')[3];
+    // Recorded as it starts: an asynchronous invocation may still be running when its caller has what it needs.
+    const invocation: RecordedInvocation = { functionName: fn.FunctionName, handler: fn.Handler, requestId, invocationType, outcome: 'running', nodeMatchesRuntime: node.matchesRuntime };
+    this.invocations.push(invocation);
     const answer = await runInLambdaProcess({
       execPath: node.execPath, codeDirectory: fn.CodeDirectory, handler: fn.Handler, payload, requestId, timeoutMs: fn.Timeout * 1000,
       signal: this.shutdown.signal, onLog: (text) => this.log(fn.LogGroup, text),
@@ -207,10 +214,8 @@ export class LambdaService implements EmulatedService {
     const error = answer.error ?? (Buffer.byteLength(answer.result!) > MAX_SYNC_PAYLOAD_BYTES
       ? { errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).` }
       : undefined);
-    this.invocations.push({
-      functionName: fn.FunctionName, requestId, invocationType, outcome: error?.errorType ?? 'ok', durationMs: Date.now() - started, nodeMatchesRuntime: node.matchesRuntime,
-    });
-    return error ? { payload: JSON.stringify(error), functionError: 'Unhandled' } : { payload: answer.result! };
+    Object.assign(invocation, { outcome: error?.errorType ?? 'ok', durationMs: Date.now() - started });
+    return error ? { payload: JSON.stringify(error), functionError: 'Unhandled', invocation } : { payload: answer.result!, invocation };
   }
 
   private log(logGroup: string, text: string): void {

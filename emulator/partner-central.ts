@@ -40,7 +40,7 @@ export type Operation = 'GetConnectionPreferences' | 'UpdateConnectionPreference
 const OPERATIONS: readonly string[] = ['GetConnectionPreferences', 'UpdateConnectionPreferences'];
 
 /**
- * A fault for the next `count` calls (of `operation`, or of any Partner Central operation):
+ * A fault for the next `count` calls (of `operation` and `catalog`, or of any):
  * - `throttle`: answer ThrottlingException (429);
  * - `internal-error`: answer InternalServerException (500);
  * - `reset`: drop the connection without an answer;
@@ -53,6 +53,8 @@ export interface Fault {
   kind: 'throttle' | 'internal-error' | 'reset' | 'latency' | 'access-denied' | 'validation' | 'competing-write';
   count: number;
   operation?: Operation;
+  /** Only calls for this catalog. */
+  catalog?: string;
   /** Hit one matching call in `every` (2: every other call). @default 1 */
   every?: number;
   /** For `latency`. */
@@ -135,7 +137,7 @@ export class PartnerCentralService implements EmulatedService {
       if (service !== this.model.serviceName || !OPERATIONS.includes(call.operation)) {
         throw new ApiError('UnknownOperationException', `Unknown operation ${target}`, {}, 400);
       }
-      const fault = this.takeFault(call.operation as Operation);
+      const fault = this.takeFault(call.operation as Operation, (call.request as { Catalog?: string }).Catalog);
       if (fault?.kind === 'reset') return 'drop';
       if (fault?.kind === 'latency') delayMs += fault.delayMs ?? 0;
       reply = json(200, this.answer(call.operation as Operation, call.account, call.request, fault));
@@ -214,9 +216,9 @@ export class PartnerCentralService implements EmulatedService {
     }
   }
 
-  private takeFault(operation: Operation): Fault | undefined {
+  private takeFault(operation: Operation, catalog: string | undefined): Fault | undefined {
     for (const fault of this.faults) {
-      const applies = (fault.operation ?? operation) === operation
+      const applies = (fault.operation ?? operation) === operation && (fault.catalog ?? catalog) === catalog
         && (fault.kind !== 'competing-write' || operation === 'GetConnectionPreferences');
       if (!applies || fault.seen++ % (fault.every ?? 1) !== 0) continue;
       fault.count -= 1;
