@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
-import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -33,6 +33,8 @@ export class ConnectionPreferencesProvider extends Construct {
 
   readonly serviceToken: string;
   readonly handler: lambda.Function;
+  /** The log group of the handler and the framework: it must exist before the first invocation. */
+  readonly logGroup: logs.LogGroup;
   private readonly catalogs = new Set<string>();
   private readonly roleArns = new Set<string>();
   private readonly timeouts: Duration[] = [];
@@ -54,12 +56,12 @@ export class ConnectionPreferencesProvider extends Construct {
     });
     // Named as Lambda names it, so that the Provider framework's "Logs: /aws/lambda/<function>" hint is right.
     // The framework's own function logs there too: one log group, one place to look, one resource less a stack.
-    const logGroup = new logs.LogGroup(this, 'Logs', {
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${this.handler.functionName}`,
       retention: LOG_RETENTION,
     });
 
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.handler, logGroup });
+    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.handler, logGroup: this.logGroup });
     this.serviceToken = provider.serviceToken;
     acknowledgeInherentFindings(this.handler, provider);
   }
@@ -77,7 +79,8 @@ export class ConnectionPreferencesProvider extends Construct {
       const statement = target.assumeRoleArn === undefined ? partnerCentralStatement([target.catalog]) : assumeRoleStatement([target.assumeRoleArn]);
       const targetHash = createHash('sha256').update(JSON.stringify(Stack.of(this).resolve(target))).digest('hex').slice(0, 8);
       const policy = new iam.Policy(resource, `DeletePermissions${targetHash}`, { roles: [this.handler.role!], statements: [statement] });
-      resource.node.addDependency(policy);
+      // Only the custom resource depends on it (the policy itself already references the role it attaches to).
+      cfnResourceOf(resource).addResourceDependency(policy.node.defaultChild as CfnResource);
       if (target.assumeRoleArn === undefined) Validations.of(policy).acknowledge(PARTNER_CENTRAL_RESOURCE_STAR);
       return;
     }
@@ -93,10 +96,24 @@ export class ConnectionPreferencesProvider extends Construct {
     }
   }
 
+  /**
+   * Makes a custom resource wait for the log group, the one thing its first invocation needs that its ServiceToken
+   * does not name: without it, Lambda would create the handler's log group itself, without retention, and the
+   * stack's would then fail to create. (Today the framework function's logging config orders it too; this does not
+   * rest on how aws-cdk-lib wires that.) Depending on the whole provider repeated what the ServiceToken implies.
+   */
+  dependOnLogGroup(resource: Construct): void {
+    cfnResourceOf(resource).addResourceDependency(this.logGroup.node.defaultChild as CfnResource);
+  }
+
   /** Makes sure the handler's timeout is at least this long. */
   allowTimeout(timeout: Duration): void {
     this.timeouts.push(timeout);
   }
+}
+
+function cfnResourceOf(resource: Construct): CfnResource {
+  return resource.node.defaultChild as CfnResource;
 }
 
 /** Whose preferences a resource manages. */

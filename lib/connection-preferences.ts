@@ -161,8 +161,7 @@ export class ConnectionPreferences extends Construct {
       serviceToken: provider.serviceToken,
       properties,
     });
-    // The log groups must exist before the first invocation, or Lambda creates one without retention.
-    resource.node.addDependency(provider);
+    provider.dependOnLogGroup(resource);
     provider.permit(resource, { catalog: this.catalog, assumeRoleArn: props.assumeRoleArn }, {
       neededOnDelete: removalPolicy === RemovalPolicy.DESTROY,
     });
