@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
-import { CfnResource, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnResource, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -72,13 +72,17 @@ export class ConnectionPreferencesProvider extends Construct {
    * Permissions that only Create and Update need join the stack's shared statements. A resource whose Delete calls
    * the API (removal policy DESTROY) gets a policy of its own, named after its target, that it depends on:
    * CloudFormation then deletes the resource before the policy, also when the resource is removed or pointed
-   * elsewhere, instead of shrinking a shared statement in the update phase before the cleanup-phase Delete.
+   * elsewhere, instead of shrinking a shared statement in the update phase before the cleanup-phase Delete. That
+   * policy also lets the Delete list its own stack's resources (see listOwnStackResourcesStatement).
    */
   permit(resource: Construct, target: Target, options: { neededOnDelete: boolean }): void {
     if (options.neededOnDelete) {
       const statement = target.assumeRoleArn === undefined ? partnerCentralStatement([target.catalog]) : assumeRoleStatement([target.assumeRoleArn]);
       const targetHash = createHash('sha256').update(JSON.stringify(Stack.of(this).resolve(target))).digest('hex').slice(0, 8);
-      const policy = new iam.Policy(resource, `DeletePermissions${targetHash}`, { roles: [this.handler.role!], statements: [statement] });
+      const policy = new iam.Policy(resource, `DeletePermissions${targetHash}`, {
+        roles: [this.handler.role!],
+        statements: [statement, listOwnStackResourcesStatement()],
+      });
       // Only the custom resource depends on it (the policy itself already references the role it attaches to).
       cfnResourceOf(resource).addResourceDependency(policy.node.defaultChild as CfnResource);
       if (target.assumeRoleArn === undefined) Validations.of(policy).acknowledge(PARTNER_CENTRAL_RESOURCE_STAR);
@@ -129,6 +133,16 @@ export function partnerCentralStatement(catalogs: string[]): iam.PolicyStatement
     resources: ['*'],
     conditions: { StringEquals: { 'partnercentral:Catalog': catalogs } },
   });
+}
+
+/**
+ * Before a DESTROY Delete resets the preferences, the handler lists its own stack's resources, to see whether another
+ * resource of the stack now manages the same account and catalog: a construct moved to a new logical id. The stack is
+ * in the handler's account, so its own role needs this, also for a resource with assumeRoleArn. The stack's own ARN
+ * only (AWS::StackId); the action needs no wildcard.
+ */
+function listOwnStackResourcesStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['cloudformation:ListStackResources'], resources: [Aws.STACK_ID] });
 }
 
 function assumeRoleStatement(roleArns: string[]): iam.PolicyStatement {
