@@ -16,6 +16,13 @@ const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'handler');
  */
 export const DEFAULT_TIMEOUT = Duration.minutes(2);
 
+/**
+ * How long CloudFormation may wait beyond the handler function's timeout for the Provider framework to answer: its
+ * cold start, its Invoke's retries, the handler's cold start, and its 6 attempts to PUT the response with doubling
+ * backoff (at most 31 s of sleep). docs/decisions/0001-service-timeout.md works it out.
+ */
+export const FRAMEWORK_OVERHEAD = Duration.seconds(90);
+
 /** How long the logs of the handler and of the provider framework are kept. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 
@@ -32,6 +39,11 @@ export class ConnectionPreferencesProvider extends Construct {
   }
 
   readonly serviceToken: string;
+  /**
+   * How long CloudFormation waits for an answer before it fails a resource, instead of its default hour: the handler
+   * function's timeout (its deadline comes from the function, whatever the resource declared) plus the framework's.
+   */
+  readonly serviceTimeout: Duration;
   readonly handler: lambda.Function;
   /** The log group of the handler and the framework: it must exist before the first invocation. */
   readonly logGroup: logs.LogGroup;
@@ -51,9 +63,9 @@ export class ConnectionPreferencesProvider extends Construct {
       memorySize: 256,
     });
     // One function serves the whole stack: it gets the longest timeout any of its resources asks for.
-    (this.handler.node.defaultChild as lambda.CfnFunction).timeout = Lazy.number({
-      produce: () => Math.max(...this.timeouts.map((t) => t.toSeconds())),
-    });
+    const longestTimeout = () => Math.max(...this.timeouts.map((t) => t.toSeconds()));
+    (this.handler.node.defaultChild as lambda.CfnFunction).timeout = Lazy.number({ produce: longestTimeout });
+    this.serviceTimeout = Duration.seconds(Lazy.number({ produce: () => longestTimeout() + FRAMEWORK_OVERHEAD.toSeconds() }));
     // Named as Lambda names it, so that the Provider framework's "Logs: /aws/lambda/<function>" hint is right.
     // The framework's own function logs there too: one log group, one place to look, one resource less a stack.
     this.logGroup = new logs.LogGroup(this, 'Logs', {

@@ -90,8 +90,9 @@ export interface ConnectionPreferencesProps {
 
   /**
    * How long one Create, Update or Delete may take before it fails with a reason; its waits end 10 s before.
-   * One function serves the stack: it gets the longest timeout of the stack's ConnectionPreferences.
-   * Between 30 seconds and 14 minutes.
+   * One function serves the stack: it gets the longest timeout of the stack's ConnectionPreferences. CloudFormation
+   * stops waiting for an answer 90 seconds after that function timeout (the custom resource's ServiceTimeout), not
+   * after its default hour. Between 30 seconds and 14 minutes.
    *
    * @default Duration.minutes(2)
    */
@@ -159,6 +160,7 @@ export class ConnectionPreferences extends Construct {
     const resource = new CustomResource(this, 'Resource', {
       resourceType: RESOURCE_TYPE,
       serviceToken: provider.serviceToken,
+      serviceTimeout: provider.serviceTimeout,
       properties,
     });
     provider.dependOnLogGroup(resource);
