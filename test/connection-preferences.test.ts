@@ -36,18 +36,6 @@ describe('the custom resource', () => {
     });
   });
 
-  test('exposes the handler data as attributes', () => {
-    const { stack, constructs: [prefs] } = stackWith({ accessType: AccessType.ALLOW_ALL });
-    const logicalId = stack.getLogicalId(prefs.node.findChild('Resource').node.defaultChild as any);
-    const attributes = {
-      Arn: prefs.attrArn, Revision: prefs.attrRevision, UpdatedAt: prefs.attrUpdatedAt,
-      AccessType: prefs.attrAccessType, ExcludedParticipantIds: prefs.attrExcludedParticipantIds,
-    };
-    for (const [name, token] of Object.entries(attributes)) {
-      expect(stack.resolve(token)).toEqual({ 'Fn::GetAtt': [logicalId, name] });
-    }
-  });
-
   test('depends on the log group, so that it exists before the first invocation, and on nothing its ServiceToken implies', () => {
     const { template } = stackWith({ accessType: AccessType.ALLOW_ALL });
     const logGroups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
