@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
-import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnResource, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,6 +15,13 @@ const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'handler');
  * handler ends 10 s before it, so a contended account or a failing API fails with a reason, not a Lambda timeout.
  */
 export const DEFAULT_TIMEOUT = Duration.minutes(2);
+
+/**
+ * How long CloudFormation may wait beyond the handler function's timeout for the Provider framework to answer: its
+ * cold start, its Invoke's retries, the handler's cold start, and its 6 attempts to PUT the response with doubling
+ * backoff (at most 31 s of sleep). docs/decisions/0001-service-timeout.md works it out.
+ */
+export const FRAMEWORK_OVERHEAD = Duration.seconds(90);
 
 /** How long the logs of the handler and of the provider framework are kept. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
@@ -32,7 +39,14 @@ export class ConnectionPreferencesProvider extends Construct {
   }
 
   readonly serviceToken: string;
+  /**
+   * How long CloudFormation waits for an answer before it fails a resource, instead of its default hour: the handler
+   * function's timeout (its deadline comes from the function, whatever the resource declared) plus the framework's.
+   */
+  readonly serviceTimeout: Duration;
   readonly handler: lambda.Function;
+  /** The log group of the handler and the framework: it must exist before the first invocation. */
+  readonly logGroup: logs.LogGroup;
   private readonly catalogs = new Set<string>();
   private readonly roleArns = new Set<string>();
   private readonly timeouts: Duration[] = [];
@@ -49,17 +63,17 @@ export class ConnectionPreferencesProvider extends Construct {
       memorySize: 256,
     });
     // One function serves the whole stack: it gets the longest timeout any of its resources asks for.
-    (this.handler.node.defaultChild as lambda.CfnFunction).timeout = Lazy.number({
-      produce: () => Math.max(...this.timeouts.map((t) => t.toSeconds())),
-    });
+    const longestTimeout = () => Math.max(...this.timeouts.map((t) => t.toSeconds()));
+    (this.handler.node.defaultChild as lambda.CfnFunction).timeout = Lazy.number({ produce: longestTimeout });
+    this.serviceTimeout = Duration.seconds(Lazy.number({ produce: () => longestTimeout() + FRAMEWORK_OVERHEAD.toSeconds() }));
     // Named as Lambda names it, so that the Provider framework's "Logs: /aws/lambda/<function>" hint is right.
     // The framework's own function logs there too: one log group, one place to look, one resource less a stack.
-    const logGroup = new logs.LogGroup(this, 'Logs', {
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${this.handler.functionName}`,
       retention: LOG_RETENTION,
     });
 
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.handler, logGroup });
+    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.handler, logGroup: this.logGroup });
     this.serviceToken = provider.serviceToken;
     acknowledgeInherentFindings(this.handler, provider);
   }
@@ -70,14 +84,19 @@ export class ConnectionPreferencesProvider extends Construct {
    * Permissions that only Create and Update need join the stack's shared statements. A resource whose Delete calls
    * the API (removal policy DESTROY) gets a policy of its own, named after its target, that it depends on:
    * CloudFormation then deletes the resource before the policy, also when the resource is removed or pointed
-   * elsewhere, instead of shrinking a shared statement in the update phase before the cleanup-phase Delete.
+   * elsewhere, instead of shrinking a shared statement in the update phase before the cleanup-phase Delete. That
+   * policy also lets the Delete list its own stack's resources (see listOwnStackResourcesStatement).
    */
   permit(resource: Construct, target: Target, options: { neededOnDelete: boolean }): void {
     if (options.neededOnDelete) {
       const statement = target.assumeRoleArn === undefined ? partnerCentralStatement([target.catalog]) : assumeRoleStatement([target.assumeRoleArn]);
       const targetHash = createHash('sha256').update(JSON.stringify(Stack.of(this).resolve(target))).digest('hex').slice(0, 8);
-      const policy = new iam.Policy(resource, `DeletePermissions${targetHash}`, { roles: [this.handler.role!], statements: [statement] });
-      resource.node.addDependency(policy);
+      const policy = new iam.Policy(resource, `DeletePermissions${targetHash}`, {
+        roles: [this.handler.role!],
+        statements: [statement, listOwnStackResourcesStatement()],
+      });
+      // Only the custom resource depends on it (the policy itself already references the role it attaches to).
+      cfnResourceOf(resource).addResourceDependency(policy.node.defaultChild as CfnResource);
       if (target.assumeRoleArn === undefined) Validations.of(policy).acknowledge(PARTNER_CENTRAL_RESOURCE_STAR);
       return;
     }
@@ -93,10 +112,24 @@ export class ConnectionPreferencesProvider extends Construct {
     }
   }
 
+  /**
+   * Makes a custom resource wait for the log group, the one thing its first invocation needs that its ServiceToken
+   * does not name: without it, Lambda would create the handler's log group itself, without retention, and the
+   * stack's would then fail to create. (Today the framework function's logging config orders it too; this does not
+   * rest on how aws-cdk-lib wires that.) Depending on the whole provider repeated what the ServiceToken implies.
+   */
+  dependOnLogGroup(resource: Construct): void {
+    cfnResourceOf(resource).addResourceDependency(this.logGroup.node.defaultChild as CfnResource);
+  }
+
   /** Makes sure the handler's timeout is at least this long. */
   allowTimeout(timeout: Duration): void {
     this.timeouts.push(timeout);
   }
+}
+
+function cfnResourceOf(resource: Construct): CfnResource {
+  return resource.node.defaultChild as CfnResource;
 }
 
 /** Whose preferences a resource manages. */
@@ -112,6 +145,16 @@ export function partnerCentralStatement(catalogs: string[]): iam.PolicyStatement
     resources: ['*'],
     conditions: { StringEquals: { 'partnercentral:Catalog': catalogs } },
   });
+}
+
+/**
+ * Before a DESTROY Delete resets the preferences, the handler lists its own stack's resources, to see whether another
+ * resource of the stack now manages the same account and catalog: a construct moved to a new logical id. The stack is
+ * in the handler's account, so its own role needs this, also for a resource with assumeRoleArn. The stack's own ARN
+ * only (AWS::StackId); the action needs no wildcard.
+ */
+function listOwnStackResourcesStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['cloudformation:ListStackResources'], resources: [Aws.STACK_ID] });
 }
 
 function assumeRoleStatement(roleArns: string[]): iam.PolicyStatement {

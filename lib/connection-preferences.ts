@@ -6,6 +6,7 @@ import { ACCESS_TYPE_WITH_EXCLUSIONS, accountOfRoleArn, preferenceProblems } fro
 import {
   ConnectionPreferencesResourceAttributes,
   ConnectionPreferencesResourceProperties,
+  EXCLUDED_IDS_ATTRIBUTE_MAX_BYTES,
   RESOURCE_TYPE,
 } from './resource-properties';
 
@@ -90,8 +91,9 @@ export interface ConnectionPreferencesProps {
 
   /**
    * How long one Create, Update or Delete may take before it fails with a reason; its waits end 10 s before.
-   * One function serves the stack: it gets the longest timeout of the stack's ConnectionPreferences.
-   * Between 30 seconds and 14 minutes.
+   * One function serves the stack: it gets the longest timeout of the stack's ConnectionPreferences. CloudFormation
+   * stops waiting for an answer 90 seconds after that function timeout (the custom resource's ServiceTimeout), not
+   * after its default hour. Between 30 seconds and 14 minutes.
    *
    * @default Duration.minutes(2)
    */
@@ -127,18 +129,27 @@ export class ConnectionPreferences extends Construct {
   readonly attrUpdatedAt: string;
   /** The access type after the last deploy. */
   readonly attrAccessType: string;
-  /** The excluded participant identifiers after the last deploy, comma-separated; empty when there are none. */
-  readonly attrExcludedParticipantIds: string;
+  /** How many participants are excluded after the last deploy, in decimal. Always present, however long the list. */
+  readonly attrExcludedParticipantCount: string;
+  /**
+   * The SHA-256, in hex, of the excluded identifiers after the last deploy, sorted and joined with commas (of the
+   * empty string when there are none). Always present, however long the list: compare it with the digest of the list
+   * you expect.
+   */
+  readonly attrExcludedParticipantIdsSha256: string;
 
   /** The catalog whose preferences this manages. */
   readonly catalog: string;
   private readonly assumeRoleArn?: string;
+  private readonly excludedParticipantIdentifiers: string[];
+  private readonly excludedParticipantIdsAttribute: string;
 
   constructor(scope: Construct, id: string, props: ConnectionPreferencesProps) {
     super(scope, id);
     this.catalog = props.catalog ?? Catalog.AWS;
     this.assumeRoleArn = props.assumeRoleArn;
     const exclusions = props.excludedParticipantIdentifiers ?? [];
+    this.excludedParticipantIdentifiers = exclusions;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const driftPolicy = props.driftPolicy ?? DriftPolicy.OVERWRITE;
     const timeout = props.timeout ?? DEFAULT_TIMEOUT;
@@ -159,10 +170,10 @@ export class ConnectionPreferences extends Construct {
     const resource = new CustomResource(this, 'Resource', {
       resourceType: RESOURCE_TYPE,
       serviceToken: provider.serviceToken,
+      serviceTimeout: provider.serviceTimeout,
       properties,
     });
-    // The log groups must exist before the first invocation, or Lambda creates one without retention.
-    resource.node.addDependency(provider);
+    provider.dependOnLogGroup(resource);
     provider.permit(resource, { catalog: this.catalog, assumeRoleArn: props.assumeRoleArn }, {
       neededOnDelete: removalPolicy === RemovalPolicy.DESTROY,
     });
@@ -172,12 +183,42 @@ export class ConnectionPreferences extends Construct {
     this.attrRevision = attribute('Revision');
     this.attrUpdatedAt = attribute('UpdatedAt');
     this.attrAccessType = attribute('AccessType');
-    this.attrExcludedParticipantIds = attribute('ExcludedParticipantIds');
+    this.excludedParticipantIdsAttribute = attribute('ExcludedParticipantIds');
+    this.attrExcludedParticipantCount = attribute('ExcludedParticipantCount');
+    this.attrExcludedParticipantIdsSha256 = attribute('ExcludedParticipantIdsSha256');
 
     const declared = declaredInApp.get(this.node.root) ?? [];
     declared.push(this);
     declaredInApp.set(this.node.root, declared);
     this.node.addValidation({ validate: () => this.duplicateProblems(declared) });
+  }
+
+  /**
+   * The excluded participant identifiers after the last deploy, comma-separated in the order the service returns
+   * them (empty when there are none).
+   *
+   * The handler returns them only while they take at most 2,048 bytes, so that its whole response stays under
+   * CloudFormation's 4,096-byte limit for a custom resource response. Reading this attribute fails the synth when
+   * the declared identifiers, joined with commas, take more. When the list or some identifiers are tokens, synth can
+   * only tell when the literal ones alone take more: if the resolved list turns out longer, the attribute is absent
+   * from the response, and a stack that reads it (Fn::GetAtt) fails to deploy. For a list that may be long, read
+   * `attrExcludedParticipantCount` and `attrExcludedParticipantIdsSha256` instead.
+   */
+  get attrExcludedParticipantIds(): string {
+    const ids = this.excludedParticipantIdentifiers;
+    if (Token.isUnresolved(ids)) return this.excludedParticipantIdsAttribute;
+    // An identifier that is a token takes at least one byte: the literal ones may be too long already.
+    const tokens = ids.filter((id) => Token.isUnresolved(id)).length;
+    const bytes = Buffer.byteLength(ids.map((id) => Token.isUnresolved(id) ? 'x' : id).join(','), 'utf8');
+    if (bytes > EXCLUDED_IDS_ATTRIBUTE_MAX_BYTES) {
+      const number = (n: number) => n.toLocaleString('en-US');
+      throw new Error(`Cannot read attrExcludedParticipantIds of the ConnectionPreferences at ${this.node.path}: `
+        + `its ${ids.length} excludedParticipantIdentifiers joined with commas take ${tokens > 0 ? 'at least ' : ''}${number(bytes)} bytes, and the `
+        + `attribute has a budget of ${number(EXCLUDED_IDS_ATTRIBUTE_MAX_BYTES)} bytes (CloudFormation refuses a custom `
+        + `resource response over 4,096 bytes), so the handler would leave it out and reading it would fail the deploy; `
+        + 'read attrExcludedParticipantCount and attrExcludedParticipantIdsSha256 instead, or use the declared list itself.');
+    }
+    return this.excludedParticipantIdsAttribute;
   }
 
   /** The 12-digit account whose preferences this manages, when synth can know it. */
