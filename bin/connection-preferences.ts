@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { execFileSync } from 'child_process';
-import { mkdtempSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -69,9 +69,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Runs `cdk synth` for the app with the CDK CLI of the current project, into a temporary directory. */
+/**
+ * Runs `cdk synth` for the app with the CDK CLI of the current project, into a temporary directory, which is
+ * removed when the command exits.
+ */
 function synthesize(app: string): string {
   const out = mkdtempSync(path.join(os.tmpdir(), 'connection-preferences-plan-'));
+  // On 'exit', so that every way out removes it: the plan's exit code, an error, a failed synth.
+  process.on('exit', () => rmSync(out, { recursive: true, force: true }));
   const cdk = require.resolve('aws-cdk/bin/cdk', { paths: [process.cwd()] });
   try {
     execFileSync(process.execPath, [cdk, 'synth', '--app', app, '--output', out, '--quiet'], {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { tempDir } from './support/synth';
 
@@ -7,6 +7,20 @@ jest.setTimeout(300_000);
 
 const root = path.join(__dirname, '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+/**
+ * The consumer app's node_modules is about 200 MB: each test's folders go when the test ends, not with the file's
+ * temp folder when the file ends.
+ */
+const foldersOfThisTest: string[] = [];
+const testFolder = (prefix: string) => {
+  const folder = tempDir(prefix);
+  foldersOfThisTest.push(folder);
+  return folder;
+};
+afterEach(() => {
+  for (const folder of foldersOfThisTest.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
 
 test('the package holds the compiled library and its types, the handler bundle, the command and the docs; no sources or tests', () => {
@@ -25,10 +39,10 @@ test('the package holds the compiled library and its types, the handler bundle, 
 test('installed from its tarball into a fresh app with the aws-cdk-lib floor, it synthesizes, ships its handler, and is cdk-nag clean', () => {
   const floor = (pkg.peerDependencies['aws-cdk-lib'] as string).replace(/^\^/, '');
   const constructsFloor = (pkg.peerDependencies.constructs as string).replace(/^\^/, '');
-  const packDir = tempDir('pack-');
+  const packDir = testFolder('pack-');
   npm(['pack', '--ignore-scripts', '--pack-destination', packDir], root);
   const tarball = path.join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
-  const app = tempDir('consumer-');
+  const app = testFolder('consumer-');
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   npm(['install', '--no-save', tarball, `aws-cdk-lib@${floor}`, `constructs@${constructsFloor}`, `cdk-nag@${pkg.devDependencies['cdk-nag']}`], app);
   writeFileSync(path.join(app, 'app.js'), `
@@ -58,7 +72,7 @@ test('installed from its tarball into a fresh app with the aws-cdk-lib floor, it
 });
 
 test('jsii-pacmak builds the JavaScript package from the jsii assembly', () => {
-  const outdir = tempDir('pacmak-');
+  const outdir = testFolder('pacmak-');
   execFileSync(path.join(root, 'node_modules', '.bin', 'jsii-pacmak'), ['--targets', 'js', '--outdir', outdir], {
     cwd: root, stdio: 'pipe', env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
   });

@@ -1,4 +1,5 @@
 import { execFile } from 'child_process';
+import { readdirSync } from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
 import { CfnParameter, Stack } from 'aws-cdk-lib';
@@ -11,8 +12,9 @@ jest.setTimeout(120_000);
 
 const root = path.join(__dirname, '..');
 /** Runs the command the package ships, as `npx connection-preferences plan ...` would. */
-const plan = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(root, 'assets', 'cli', 'connection-preferences.js'), 'plan', ...args], { cwd: root })
+const planWith = (env: NodeJS.ProcessEnv, ...args: string[]) => promisify(execFile)(process.execPath, [path.join(root, 'assets', 'cli', 'connection-preferences.js'), 'plan', ...args], { cwd: root, env })
   .then(({ stdout }) => ({ code: 0, stdout }), (e) => ({ code: e.code as number, stdout: `${e.stdout}${e.stderr}` }));
+const plan = (...args: string[]) => planWith(process.env, ...args);
 
 const declaring = (accessType: AccessType, excluded?: string[]) => synthesizeApp({
   Partner: (stack: Stack) => new ConnectionPreferences(stack, 'Prefs', { accessType, excludedParticipantIdentifiers: excluded }),
@@ -94,9 +96,19 @@ test('exit code 1 on an error: a value only CloudFormation can resolve, or no as
   expect((await plan('--assembly', path.join(stateDir, 'missing'))).code).toBe(1);
 });
 
-test('--app synthesizes the app first, with the project\'s CDK CLI', async () => {
-  const result = await plan('--app', 'node bin/example-app.js', '--local', '--state-dir', tempDir('plan-app-'));
+test('--app synthesizes the app first, with the project\'s CDK CLI, into a temp folder that it removes', async () => {
+  const tmpdir = tempDir('plan-app-tmp-');
+  const result = await planWith({ ...process.env, TMPDIR: tmpdir }, '--app', 'node bin/example-app.js', '--local', '--state-dir', tempDir('plan-app-'));
   expect(result.code).toBe(2);
   expect(result.stdout).toContain('PartnerConnectionPreferences/ConnectionPreferences');
   expect(result.stdout).toContain('  + exclude 111122223333');
+  expect(readdirSync(tmpdir)).toEqual([]);
+});
+
+test('--app removes its temp folder when the synth fails too', async () => {
+  const tmpdir = tempDir('plan-app-tmp-');
+  const result = await planWith({ ...process.env, TMPDIR: tmpdir }, '--app', 'node -e "process.exit(3)"', '--local', '--state-dir', tempDir('plan-app-'));
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain('synth failed');
+  expect(readdirSync(tmpdir)).toEqual([]);
 });

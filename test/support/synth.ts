@@ -5,7 +5,7 @@ import { App, Environment, Stack } from 'aws-cdk-lib';
 
 /**
  * Synthesizes an app with one stack per entry into a fresh directory, as the CDK CLI would (asset metadata on),
- * and returns the directory.
+ * and returns the directory. It is in the test file's temp folder, like tempDir's.
  */
 export function synthesizeApp(stacks: Record<string, (stack: Stack) => void>, env?: Environment): string {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'assembly-'));
@@ -15,4 +15,8 @@ export function synthesizeApp(stacks: Record<string, (stack: Stack) => void>, en
   return outdir;
 }
 
+/**
+ * A fresh folder in the test file's own temp folder, which is removed after the file (see tidy-environment.ts):
+ * tests need not remove it, unless it is too big to keep until the file ends.
+ */
 export const tempDir = (prefix: string) => mkdtempSync(path.join(os.tmpdir(), prefix));
