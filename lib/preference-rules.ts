@@ -88,7 +88,7 @@ function identifierProblems(ids: unknown[]): string[] {
     problems.push(`excludedParticipantIdentifiers has ${ids.length} identifiers; allowed: at most ${MAX_EXCLUDED_PARTICIPANTS}`);
   }
   const pattern = new RegExp(PARTICIPANT_IDENTIFIER_PATTERN);
-  const malformed = ids.filter((id) => typeof id !== 'string' || id.length > PARTICIPANT_IDENTIFIER_MAX_LENGTH || !pattern.test(id));
+  const malformed = [...new Set(ids.filter((id) => typeof id !== 'string' || id.length > PARTICIPANT_IDENTIFIER_MAX_LENGTH || !pattern.test(id)))];
   if (malformed.length > 0) {
     problems.push(`excludedParticipantIdentifiers has malformed identifiers ${summarise(malformed.map(quote))}; `
       + `allowed: 1-${PARTICIPANT_IDENTIFIER_MAX_LENGTH} letters, digits and hyphens (a partner profile id or a 12-digit account id)`);
