@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-partnercentral-account';
 import { SERVICE_TEXT, shorten, summarise } from '../lib/summary';
 import { callWithinDeadline, DeadlineError } from './deadline';
+import { ExplainedError } from './failure';
 import type { Log } from './log';
 
 /**
@@ -108,7 +109,7 @@ export class ConnectionPreferencesApi {
         httpAttempts: e.$metadata?.attempts, durationMs: Date.now() - started,
       });
       if (e instanceof ConflictException) throw e;
-      throw new Error(this.explain(operation, catalog, e), { cause: e });
+      throw new ExplainedError(this.explain(operation, catalog, e), { cause: e });
     }
   }
 

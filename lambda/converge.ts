@@ -2,6 +2,7 @@ import { ConflictException } from '@aws-sdk/client-partnercentral-account';
 import { ACCESS_TYPE_WITH_EXCLUSIONS } from '../lib/preference-rules';
 import { shorten, summarise } from '../lib/summary';
 import type { ConnectionPreferencesApi, DesiredPreferences, LivePreferences } from './connection-preferences-api';
+import { ExplainedError } from './failure';
 import type { Log } from './log';
 
 export interface ConvergeOptions {
@@ -48,7 +49,7 @@ export async function converge(api: ConnectionPreferencesApi, desired: DesiredPr
       const giveUp = remaining < MIN_ATTEMPT_MS;
       options.log('decision', { attempt, revision: live.revision, outcome: giveUp ? 'conflict, give up' : 'conflict, retry', delayMs: Math.round(delay) });
       if (giveUp) {
-        throw new Error(
+        throw new ExplainedError(
           `Gave up updating the ${desired.catalog} connection preferences after ${attempt} attempts in ${Date.now() - started} ms: `
           + `every write was rejected with ConflictException (${e.Reason}) because another writer changed them between `
           + 'our read and our write. Find the other writer (console, pipeline or stack) and deploy again when it has finished.',
@@ -69,7 +70,7 @@ function checkDrift(live: LivePreferences, desired: DesiredPreferences, options:
     revision: live.revision, outcome: options.driftPolicy === 'fail' ? 'failing' : 'overwriting', difference, changes: differenceOf(previous, live),
   });
   if (options.driftPolicy === 'fail') {
-    throw new Error(
+    throw new ExplainedError(
       `The ${desired.catalog} connection preferences were changed outside this stack (revision ${live.revision}): ${difference}. `
       + 'Nothing was written. To keep that change, declare it in the stack and deploy; to overwrite it, deploy with '
       + 'driftPolicy DriftPolicy.OVERWRITE.',
