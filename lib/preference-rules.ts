@@ -1,8 +1,8 @@
 /**
  * What valid connection preferences are, checked at synth by the construct and again at deploy by the handler
  * (which sees hand-edited templates, resolved tokens and older versions' properties). One set of rules for both,
- * with no aws-cdk-lib import, so the handler bundle stays small. Messages summarise long lists and shorten long values
-(./summary): at deploy they become the failure reason, which must fit CloudFormation's response.
+ * with no aws-cdk-lib import, so the handler bundle stays small. Messages summarise long lists and shorten long
+ * values (./summary): at deploy they become the failure reason, which must fit in CloudFormation's response.
  *
  * The limits are the service model's (partnercentral-account 2025-04-04); test/preference-rules.test.ts checks
  * them against the model the emulator loads.
