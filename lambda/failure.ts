@@ -33,12 +33,30 @@ export function reported(thrown: unknown): Error {
   return error;
 }
 
-/** Logs the full error as one line: what the failure reason leaves out is here. Never throws, whatever was thrown. */
+/**
+ * CloudWatch Logs keeps an event of at most 256 KB and cuts a longer one, which then is no longer JSON. A JSON
+ * character takes at most 3 bytes in UTF-8, and escaped again in the log line.
+ */
+const LOG_PART_CHARS = 40_000;
+
+/**
+ * Logs the full error, as one JSON line: what the failure reason leaves out is here. An error too long for one log
+ * event (hundreds of the service's details) is logged as its JSON text in numbered parts, to be joined. Never throws.
+ */
 export function logFailure(log: Log, thrown: unknown): void {
+  let json: string;
   try {
-    log('failure', { error: errorDetails(thrown) });
+    json = JSON.stringify(errorDetails(thrown));
   } catch {
-    log('failure', { error: { name: nameOf(thrown), message: 'the error could not be written as JSON' } });
+    json = JSON.stringify({ name: nameOf(thrown), message: 'the error could not be written as JSON' });
+  }
+  if (json.length <= LOG_PART_CHARS) {
+    log('failure', { error: JSON.parse(json) });
+    return;
+  }
+  const parts = Math.ceil(json.length / LOG_PART_CHARS);
+  for (let part = 1; part <= parts; part++) {
+    log('failure', { part: `${part} of ${parts}`, errorJson: json.slice((part - 1) * LOG_PART_CHARS, part * LOG_PART_CHARS) });
   }
 }
 

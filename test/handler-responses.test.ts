@@ -55,10 +55,17 @@ async function expectFailure(outcome: Outcome, cause: RegExp): Promise<string> {
     PhysicalResourceId: LONGEST.physicalId,
     LogicalResourceId: LONGEST.logicalId,
   });
-  expect(outcome.logs.filter((l) => l.message === 'failure')).toEqual([
-    expect.objectContaining({ error: expect.objectContaining({ stack: expect.stringMatching(/\n\s+at /) }) }),
-  ]);
+  expect(loggedFailure(outcome.logs)).toMatchObject({ stack: expect.stringMatching(/\n\s+at /) });
   return errorMessage;
+}
+
+/** The error the handler logged: one line, or the parts of its JSON text. */
+function loggedFailure(logs: Record<string, any>[]): Record<string, any> {
+  const lines = logs.filter((l) => l.message === 'failure');
+  if (lines.length === 1 && lines[0].part === undefined) return lines[0].error;
+  expect(lines.map((l) => l.part)).toEqual(lines.map((_l, i) => `${i + 1} of ${lines.length}`));
+  expect(lines.every((l) => Buffer.byteLength(JSON.stringify(l)) < 256 * 1024)).toBe(true);
+  return JSON.parse(lines.map((l) => l.errorJson).join(''));
 }
 
 describe.each(RUNNERS)('failure reasons (%s)', (_, run) => {
@@ -145,6 +152,8 @@ describe.each(RUNNERS)('failure reasons (%s)', (_, run) => {
       () => run(createEvent(DENY_SOME)));
     await expectFailure(outcome,
       /^Partner Central rejected GetConnectionPreferences for the AWS catalog \(REQUEST_VALIDATION_FAILED\): Field0: INVALID_VALUE \(m+… \(1024 characters\); Field1: .*; Field2: .* and 197 more$/);
+    // Too long for one log event: logged in parts, all of it.
+    expect(loggedFailure(outcome.logs).cause.errorDetails).toEqual(ErrorDetails);
   });
 
   test('an unexpected TypeError', async () => {

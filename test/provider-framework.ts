@@ -72,7 +72,8 @@ process.once('message', async ({ file, event, remainingMs }) => {
   } catch (e) {
     reply = { error: { errorType: e.name, errorMessage: e.message, trace: e.stack.split('\\n') } };
   }
-  process.send(reply, () => process.exit(0));
+  // Exit once stdout is flushed: a pipe cut at exit would lose the end of a long log line.
+  process.send(reply, () => process.stdout.write('', () => process.exit(0)));
 });`;
 
 /** The shipped bundle, in a fresh Node process with the test's environment (rebuild it with `node bin/bundle.mjs`). */
@@ -80,10 +81,18 @@ const runBundle: Runner = (event, remainingMs = 120_000) => new Promise((resolve
   const child = spawn(process.execPath, ['--input-type=module', '-e', BUNDLE_RUNTIME], { env: process.env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let stdout = '';
   let reply: Omit<Outcome, 'logs'> | undefined;
-  child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  // Decoded as a stream, so that a character split between two chunks stays whole.
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
   child.on('message', (message: Omit<Outcome, 'logs'>) => { reply = message; });
   // After 'close', the process has exited and its output is all read.
-  child.once('close', (code) => (reply ? resolve({ ...reply, logs: jsonLines(stdout.split('\n')) }) : reject(new Error(`the bundle's process exited with ${code}`))));
+  child.once('close', (code) => {
+    try {
+      if (!reply) throw new Error(`the bundle's process exited with ${code}`);
+      resolve({ ...reply, logs: jsonLines(stdout.split('\n')) });
+    } catch (e) {
+      reject(e);
+    }
+  });
   child.send({ file: path.join(__dirname, '..', 'assets', 'handler', 'index.mjs'), event, remainingMs });
 });
 
