@@ -1,5 +1,7 @@
+import { SERVICE_TEXT, shorten } from '../lib/summary';
 import type { Credentials } from './connection-preferences-api';
 import { callWithinDeadline } from './deadline';
+import { ExplainedError } from './failure';
 import type { Log } from './log';
 
 export interface AssumeRoleRequest {
@@ -37,7 +39,8 @@ export async function assumeRole(request: AssumeRoleRequest): Promise<Credential
     const advice = e.name === 'AccessDenied'
       ? ' The role\'s trust policy must allow sts:AssumeRole by the handler\'s role, and require this externalId if one is set.'
       : '';
-    throw new Error(`Could not assume ${request.roleArn}${request.externalId ? ' with the given externalId' : ''}: ${e.name}: ${e.message}.${advice}`, { cause: e });
+    throw new ExplainedError(`Could not assume ${shorten(request.roleArn)}${request.externalId ? ' with the given externalId' : ''}: `
+      + `${e.name}: ${shorten(String(e.message), SERVICE_TEXT)}.${advice}`, { cause: e });
   }
 }
 

@@ -8,7 +8,9 @@ import {
   type AccessType,
   type GetConnectionPreferencesCommandOutput,
 } from '@aws-sdk/client-partnercentral-account';
+import { SERVICE_TEXT, shorten, summarise } from '../lib/summary';
 import { callWithinDeadline, DeadlineError } from './deadline';
+import { ExplainedError } from './failure';
 import type { Log } from './log';
 
 /**
@@ -52,7 +54,8 @@ export interface ApiOptions {
 /**
  * The two calls the handler makes, each logged and bounded by the deadline. Endpoint overrides
  * (AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT) and retries of throttling, 5xx and dropped connections come from the
- * SDK's standard configuration. Errors other than a revision conflict become messages a person can act on.
+ * SDK's standard configuration. Errors other than a revision conflict become messages a person can act on, which
+ * show the start of the service's text and the first of its details.
  */
 export class ConnectionPreferencesApi {
   private readonly client: PartnerCentralAccountClient;
@@ -106,24 +109,26 @@ export class ConnectionPreferencesApi {
         httpAttempts: e.$metadata?.attempts, durationMs: Date.now() - started,
       });
       if (e instanceof ConflictException) throw e;
-      throw new Error(this.explain(operation, catalog, e), { cause: e });
+      throw new ExplainedError(this.explain(operation, catalog, e), { cause: e });
     }
   }
 
   private explain(operation: string, catalog: string, e: any): string {
     if (e instanceof DeadlineError) return `Partner Central ${e.message}`;
     if (e instanceof AccessDeniedException) {
-      return `Partner Central denied ${operation} for the ${catalog} catalog to ${this.options.principal} (${e.Reason}): ${e.message}. `
+      return `Partner Central denied ${operation} for the ${catalog} catalog to ${shorten(this.options.principal)} (${e.Reason}): `
+        + `${shorten(e.message, SERVICE_TEXT)}. `
         + `That role needs partnercentral:${operation} with partnercentral:Catalog ${catalog}, and its account must be linked to Partner Central.`;
     }
     if (e instanceof ValidationException) {
-      const details = (e.ErrorDetails ?? []).map((d) => d.FieldValidationError
+      const details = (e.ErrorDetails ?? []).map((d) => shorten(d.FieldValidationError
         ? `${d.FieldValidationError.Name}: ${d.FieldValidationError.Code} (${d.FieldValidationError.Message})`
-        : `${d.BusinessValidationError?.Code} (${d.BusinessValidationError?.Message})`);
-      return `Partner Central rejected ${operation} for the ${catalog} catalog (${e.Reason}): ${details.join('; ') || e.message}`;
+        : `${d.BusinessValidationError?.Code} (${d.BusinessValidationError?.Message})`, SERVICE_TEXT));
+      return `Partner Central rejected ${operation} for the ${catalog} catalog (${e.Reason}): `
+        + `${details.length > 0 ? summarise(details, '; ') : shorten(e.message, SERVICE_TEXT)}`;
     }
     const attempts = e.$metadata?.attempts ? ` after ${e.$metadata.attempts} attempts` : '';
-    return `Partner Central ${operation} for the ${catalog} catalog failed${attempts}: ${e.name}: ${e.message}`;
+    return `Partner Central ${operation} for the ${catalog} catalog failed${attempts}: ${e.name}: ${shorten(String(e.message), SERVICE_TEXT)}`;
   }
 }
 

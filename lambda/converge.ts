@@ -1,6 +1,8 @@
 import { ConflictException } from '@aws-sdk/client-partnercentral-account';
 import { ACCESS_TYPE_WITH_EXCLUSIONS } from '../lib/preference-rules';
+import { shorten, summarise } from '../lib/summary';
 import type { ConnectionPreferencesApi, DesiredPreferences, LivePreferences } from './connection-preferences-api';
+import { ExplainedError } from './failure';
 import type { Log } from './log';
 
 export interface ConvergeOptions {
@@ -47,7 +49,7 @@ export async function converge(api: ConnectionPreferencesApi, desired: DesiredPr
       const giveUp = remaining < MIN_ATTEMPT_MS;
       options.log('decision', { attempt, revision: live.revision, outcome: giveUp ? 'conflict, give up' : 'conflict, retry', delayMs: Math.round(delay) });
       if (giveUp) {
-        throw new Error(
+        throw new ExplainedError(
           `Gave up updating the ${desired.catalog} connection preferences after ${attempt} attempts in ${Date.now() - started} ms: `
           + `every write was rejected with ConflictException (${e.Reason}) because another writer changed them between `
           + 'our read and our write. Find the other writer (console, pipeline or stack) and deploy again when it has finished.',
@@ -63,14 +65,17 @@ function checkDrift(live: LivePreferences, desired: DesiredPreferences, options:
   const previous = options.previous;
   if (!previous || samePreferences(live, previous)) return;
   const difference = describeDifference(previous, live);
+  // The reason summarises the difference; the log keeps all of it.
+  options.log('drift', {
+    revision: live.revision, outcome: options.driftPolicy === 'fail' ? 'failing' : 'overwriting', difference, changes: differenceOf(previous, live),
+  });
   if (options.driftPolicy === 'fail') {
-    throw new Error(
+    throw new ExplainedError(
       `The ${desired.catalog} connection preferences were changed outside this stack (revision ${live.revision}): ${difference}. `
       + 'Nothing was written. To keep that change, declare it in the stack and deploy; to overwrite it, deploy with '
       + 'driftPolicy DriftPolicy.OVERWRITE.',
     );
   }
-  options.log('drift', { revision: live.revision, outcome: 'overwriting', difference });
 }
 
 /** Equal access type and, where they apply, the same exclusions in any order. */
@@ -96,12 +101,12 @@ export function differenceOf(before: DesiredPreferences, after: DesiredPreferenc
   };
 }
 
-/** The difference for people: access type from → to, exclusions added and removed. */
+/** The difference for people, in one line that stays short: access type from → to, the first exclusions added and removed. */
 export function describeDifference(before: DesiredPreferences, after: DesiredPreferences): string {
   const { accessType, exclusionsAdded, exclusionsRemoved } = differenceOf(before, after);
   const parts: string[] = [];
-  if (accessType) parts.push(`access type ${accessType.from} → ${accessType.to}`);
-  if (exclusionsAdded.length > 0) parts.push(`exclusions added: ${exclusionsAdded.join(', ')}`);
-  if (exclusionsRemoved.length > 0) parts.push(`exclusions removed: ${exclusionsRemoved.join(', ')}`);
+  if (accessType) parts.push(`access type ${shorten(accessType.from)} → ${shorten(accessType.to)}`);
+  if (exclusionsAdded.length > 0) parts.push(`exclusions added: ${summarise(exclusionsAdded.map((id) => shorten(id)))}`);
+  if (exclusionsRemoved.length > 0) parts.push(`exclusions removed: ${summarise(exclusionsRemoved.map((id) => shorten(id)))}`);
   return parts.join('; ') || 'no difference';
 }

@@ -5,6 +5,7 @@ import { assumeRole, sessionNameOf } from './assume-role';
 import { ConnectionPreferencesApi, DesiredPreferences, LivePreferences } from './connection-preferences-api';
 import { converge } from './converge';
 import { deadlineOf } from './deadline';
+import { logFailure, reported } from './failure';
 import { createLog, Log } from './log';
 import { readProperties, ResourceSettings } from './properties';
 
@@ -17,15 +18,23 @@ const RESET: Omit<DesiredPreferences, 'catalog'> = { accessType: 'ALLOW_ALL', ex
 
 /**
  * The Provider framework's onEvent handler. Create and Update converge the target account to the declared
- * preferences; Delete follows the removal policy.
+ * preferences; Delete follows the removal policy. Whatever fails is logged in full and thrown as a reason that fits
+ * CloudFormation's response (./failure).
  */
 export async function handler(
   event: ConnectionPreferencesEvent,
   context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
 ): Promise<ConnectionPreferencesResponse> {
   const log = createLog({ requestId: context.awsRequestId, logicalId: event.LogicalResourceId, eventType: event.RequestType });
-  const deadline = deadlineOf(context);
+  try {
+    return await handle(event, deadlineOf(context), log);
+  } catch (e) {
+    logFailure(log, e);
+    throw reported(e);
+  }
+}
 
+async function handle(event: ConnectionPreferencesEvent, deadline: number, log: Log): Promise<ConnectionPreferencesResponse> {
   if (event.RequestType === 'Delete') {
     await deleteResource(event.PhysicalResourceId, event, deadline, log);
     return { PhysicalResourceId: event.PhysicalResourceId };

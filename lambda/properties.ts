@@ -1,6 +1,7 @@
 import type { ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
 import { preferenceProblems } from '../lib/preference-rules';
 import type { DesiredPreferences } from './connection-preferences-api';
+import { ExplainedError } from './failure';
 
 /** What one resource asks of the handler, read from its CloudFormation properties. */
 export interface ResourceSettings {
@@ -26,7 +27,7 @@ export function readProperties(properties: ConnectionPreferencesResourceProperti
     externalId: properties.ExternalId,
   });
   if (problems.length > 0) {
-    throw new Error(`Invalid properties, nothing was changed: ${problems.join('; ')}`);
+    throw new ExplainedError(`Invalid properties, nothing was changed: ${problems.join('; ')}`);
   }
   return {
     desired: {

@@ -1,11 +1,14 @@
 /**
  * What valid connection preferences are, checked at synth by the construct and again at deploy by the handler
  * (which sees hand-edited templates, resolved tokens and older versions' properties). One set of rules for both,
- * with no aws-cdk-lib import, so the handler bundle stays small.
+ * with no aws-cdk-lib import, so the handler bundle stays small. Messages summarise long lists and shorten long
+ * values (./summary): at deploy they become the failure reason, which must fit in CloudFormation's response.
  *
  * The limits are the service model's (partnercentral-account 2025-04-04); test/preference-rules.test.ts checks
  * them against the model the emulator loads.
  */
+
+import { quote, shorten, summarise } from './summary';
 
 export const ACCESS_TYPES = ['ALLOW_ALL', 'DENY_ALL', 'ALLOW_BY_DEFAULT_DENY_SOME'];
 export const CATALOGS = ['AWS', 'Sandbox'];
@@ -42,7 +45,7 @@ export function preferenceProblems(values: PreferencesToCheck, isUnresolved: (va
   const known = (value: unknown) => value !== undefined && !isUnresolved(value);
   const oneOf = (name: string, value: unknown, allowed: string[]) => {
     if (known(value) && !allowed.includes(value as string)) {
-      problems.push(`${name} is ${JSON.stringify(value)}; allowed: ${allowed.join(', ')}`);
+      problems.push(`${name} is ${quote(value)}; allowed: ${allowed.join(', ')}`);
     }
   };
 
@@ -56,19 +59,19 @@ export function preferenceProblems(values: PreferencesToCheck, isUnresolved: (va
   const ids = values.excludedParticipantIdentifiers;
   if (known(ids)) {
     if (!Array.isArray(ids)) {
-      problems.push(`excludedParticipantIdentifiers is ${JSON.stringify(ids)}; allowed: a list of identifiers`);
+      problems.push(`excludedParticipantIdentifiers is ${quote(ids)}; allowed: a list of identifiers`);
     } else {
       problems.push(...identifierProblems(ids.filter((id) => !isUnresolved(id))));
       const applies = !known(values.accessType) || values.accessType === ACCESS_TYPE_WITH_EXCLUSIONS;
       if (ids.length > 0 && !applies) {
-        problems.push(`excludedParticipantIdentifiers are given with accessType ${values.accessType}, but they only apply to `
+        problems.push(`excludedParticipantIdentifiers are given with accessType ${shorten(String(values.accessType))}, but they only apply to `
           + `${ACCESS_TYPE_WITH_EXCLUSIONS}; remove them or use that access type`);
       }
     }
   }
 
   if (known(values.assumeRoleArn) && !new RegExp(ROLE_ARN_PATTERN).test(String(values.assumeRoleArn))) {
-    problems.push(`assumeRoleArn is ${JSON.stringify(values.assumeRoleArn)}; allowed: an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>`);
+    problems.push(`assumeRoleArn is ${quote(values.assumeRoleArn)}; allowed: an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>`);
   }
   if (known(values.externalId) && !new RegExp(EXTERNAL_ID_PATTERN).test(String(values.externalId))) {
     problems.push('externalId must be 2-1224 characters of letters, digits and _+=,.@:/-');
@@ -85,14 +88,14 @@ function identifierProblems(ids: unknown[]): string[] {
     problems.push(`excludedParticipantIdentifiers has ${ids.length} identifiers; allowed: at most ${MAX_EXCLUDED_PARTICIPANTS}`);
   }
   const pattern = new RegExp(PARTICIPANT_IDENTIFIER_PATTERN);
-  const malformed = ids.filter((id) => typeof id !== 'string' || id.length > PARTICIPANT_IDENTIFIER_MAX_LENGTH || !pattern.test(id));
+  const malformed = [...new Set(ids.filter((id) => typeof id !== 'string' || id.length > PARTICIPANT_IDENTIFIER_MAX_LENGTH || !pattern.test(id)))];
   if (malformed.length > 0) {
-    problems.push(`excludedParticipantIdentifiers has malformed identifiers ${malformed.map((id) => JSON.stringify(id)).join(', ')}; `
+    problems.push(`excludedParticipantIdentifiers has malformed identifiers ${summarise(malformed.map(quote))}; `
       + `allowed: 1-${PARTICIPANT_IDENTIFIER_MAX_LENGTH} letters, digits and hyphens (a partner profile id or a 12-digit account id)`);
   }
   const repeated = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
   if (repeated.length > 0) {
-    problems.push(`excludedParticipantIdentifiers repeats ${repeated.map((id) => JSON.stringify(id)).join(', ')}; each identifier may appear once`);
+    problems.push(`excludedParticipantIdentifiers repeats ${summarise(repeated.map(quote))}; each identifier may appear once`);
   }
   return problems;
 }
