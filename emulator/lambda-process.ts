@@ -55,8 +55,9 @@ export function runInLambdaProcess(options: LambdaProcessOptions): Promise<{ res
     child.once('message', (message: typeof reply) => {
       reply = message;
     });
-    // Answered once the process has exited (the runtime exits after replying), so that its logs are complete.
-    child.once('exit', (code, signal) => {
+    // Answered once the process has exited and its output is read (the runtime exits after replying), so that its
+    // logs are complete.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', kill);
       const id = `RequestId: ${options.requestId} Error:`;

@@ -7,7 +7,8 @@ import { existsSync } from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 
-const reply = (message) => process.send(message, () => process.exit(0));
+// Exits once the reply is sent and stdout flushed: a pipe cut at exit would lose the end of a long log line.
+const reply = (message) => process.send(message, () => process.stdout.write('', () => process.exit(0)));
 const errorOf = (e, fallbackType) => (e instanceof Error
   ? { errorType: e.name, errorMessage: e.message, trace: e.stack?.split('\n') ?? [] }
   : { errorType: fallbackType ?? typeof e, errorMessage: String(e), trace: [] });

@@ -8,6 +8,7 @@ import { deadlineOf } from './deadline';
 import { logFailure, reported } from './failure';
 import { createLog, Log } from './log';
 import { readProperties, ResourceSettings } from './properties';
+import { successorOf } from './successor';
 
 export { SAFETY_MARGIN_MS } from './deadline';
 export type ConnectionPreferencesEvent = CdkCustomResourceEvent<ConnectionPreferencesResourceProperties>;
@@ -82,6 +83,13 @@ async function deleteResource(physicalResourceId: string, event: ConnectionPrefe
   }
   if (!/^arn:aws[a-z-]*:partnercentral:/.test(physicalResourceId)) {
     log('decision', { outcome: 'nothing to reset', why: `the resource was never created (physical id ${physicalResourceId})` });
+    return;
+  }
+  const successor = await successorOf({
+    stackId: event.StackId, logicalId: event.LogicalResourceId, resourceType: event.ResourceType, physicalId: physicalResourceId, deadline, log,
+  });
+  if (successor) {
+    log('decision', { outcome: 'left as they are', why: `${successor} of the same stack now manages them (a moved or renamed construct)` });
     return;
   }
   const api = await connect(settings, event, deadline, log);

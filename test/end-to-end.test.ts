@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { CfnOutput, CfnParameter, CfnResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, CfnResource, CfnWaitConditionHandle, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import type { Emulator } from '../emulator/emulator';
 import { AccessType, Catalog, ConnectionPreferences, ConnectionPreferencesProps, DriftPolicy } from '../lib';
 import { useEmulator } from './support/emulator-environment';
@@ -133,6 +134,35 @@ describe('the lifecycle through aws-cdk-lib\'s Provider framework', () => {
     const invoked = emulator.lambda.invocations.filter((i) => functions.some((f) => f.PhysicalResourceId === i.functionName));
     expect(invoked.length).toBe(2);
     expect(invoked.every((i) => i.nodeMatchesRuntime)).toBe(true);
+  });
+});
+
+describe('a moved construct never undoes its successor', () => {
+  test('moved in the tree with DESTROY: the old resource\'s Delete finds its successor in the stack and resets nothing', async () => {
+    const stack = stackIn(newAccount());
+    // Enough other resources that the successor is on the second page of ListStackResources.
+    const filler = (s: Stack) => Array.from({ length: 120 }, (_, i) => new CfnWaitConditionHandle(s, `Filler${i}`));
+    await stack.deploy(filler, declare('Prefs', { accessType: AccessType.DENY_ALL, removalPolicy: RemovalPolicy.DESTROY }));
+    const callsBefore = emulator.calls.length;
+
+    const moved = await stack.deploy(filler, (s) => new ConnectionPreferences(new Construct(s, 'Partner'), 'Prefs', { accessType: AccessType.DENY_ALL, removalPolicy: RemovalPolicy.DESTROY }));
+
+    expect(moved).toMatchObject({ status: 'UPDATE_COMPLETE', laterFailures: [] });
+    expect(stack.exchanges().slice(1).map((e) => [e.phase, e.requestType, e.logicalId.replace(/[0-9A-F]{8}$/, '')])).toEqual([
+      ['update', 'Create', 'PartnerPrefs'],
+      ['cleanup', 'Delete', 'Prefs'],
+    ]);
+    expect(stack.live()).toEqual({ accessType: 'DENY_ALL', excluded: [], revision: 1 });
+    expect(emulator.calls.slice(callsBefore).filter((c) => c.service !== 'lambda').map((c) => `${c.operation} ${c.status}`)).toEqual([
+      'GetConnectionPreferences 200', 'ListStackResources 200', 'ListStackResources 200',
+    ]);
+  });
+
+  test('a DESTROY resource removed with no successor still resets', async () => {
+    const stack = stackIn(newAccount());
+    await stack.deploy(declare('Prefs', { accessType: AccessType.DENY_ALL, removalPolicy: RemovalPolicy.DESTROY }));
+    await stack.deploy((s) => new CfnWaitConditionHandle(s, 'Other'));
+    expect(stack.live()).toEqual({ accessType: 'ALLOW_ALL', excluded: [], revision: 2 });
   });
 });
 

@@ -1,8 +1,8 @@
-import { spawn } from 'child_process';
 import * as path from 'path';
-import { providerEvent } from '../bin/cli/provider-event';
+import { customResourceRequest } from '../emulator/cloudformation-stack-operation';
+import { runInLambdaProcess } from '../emulator/lambda-process';
 import { handler, type ConnectionPreferencesEvent, type ConnectionPreferencesResponse } from '../lambda';
-import type { ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
+import { RESOURCE_TYPE, type ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
 
 /**
  * What CloudFormation would receive: the handler's outcome as the Lambda runtime reports it, passed through
@@ -59,42 +59,17 @@ const runSource: Runner = async (event, remainingMs = 120_000) => {
   return { ...outcome, logs: jsonLines(logSpy.mock.calls.slice(first).map(([line]) => line)) };
 };
 
-// The child side of runBundle: imports the shipped bundle as Lambda does and answers like the runtime.
-const BUNDLE_RUNTIME = `
-import { pathToFileURL } from 'url';
-process.once('message', async ({ file, event, remainingMs }) => {
-  const end = Date.now() + remainingMs;
-  const context = { awsRequestId: 'lambda-req-1', getRemainingTimeInMillis: () => end - Date.now() };
-  const { handler } = await import(pathToFileURL(file).href);
-  let reply;
-  try {
-    reply = { response: await handler(event, context) };
-  } catch (e) {
-    reply = { error: { errorType: e.name, errorMessage: e.message, trace: e.stack.split('\\n') } };
-  }
-  // Exit once stdout is flushed: a pipe cut at exit would lose the end of a long log line.
-  process.send(reply, () => process.stdout.write('', () => process.exit(0)));
-});`;
-
-/** The shipped bundle, in a fresh Node process with the test's environment (rebuild it with `node bin/bundle.mjs`). */
-const runBundle: Runner = (event, remainingMs = 120_000) => new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', BUNDLE_RUNTIME], { env: process.env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+/** The shipped bundle, in a fresh Node process as the local Lambda runs it, with the test's environment (rebuild it with `node bin/bundle.mjs`). */
+const runBundle: Runner = async (event, remainingMs = 120_000) => {
   let stdout = '';
-  let reply: Omit<Outcome, 'logs'> | undefined;
-  // Decoded as a stream, so that a character split between two chunks stays whole.
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.on('message', (message: Omit<Outcome, 'logs'>) => { reply = message; });
-  // After 'close', the process has exited and its output is all read.
-  child.once('close', (code) => {
-    try {
-      if (!reply) throw new Error(`the bundle's process exited with ${code}`);
-      resolve({ ...reply, logs: jsonLines(stdout.split('\n')) });
-    } catch (e) {
-      reject(e);
-    }
+  const { result, error } = await runInLambdaProcess({
+    execPath: process.execPath, codeDirectory: path.join(__dirname, '..', 'assets', 'handler'), handler: 'index.handler',
+    payload: JSON.stringify(event), requestId: 'lambda-req-1', timeoutMs: remainingMs, env: process.env,
+    onLog: (text) => { stdout += text; },
   });
-  child.send({ file: path.join(__dirname, '..', 'assets', 'handler', 'index.mjs'), event, remainingMs });
-});
+  const outcome = error ? { error: { ...error, trace: error.trace ?? [] } } : { response: JSON.parse(result!) };
+  return { ...outcome, logs: jsonLines(stdout.split('\n')) };
+};
 
 export const RUNNERS: [string, Runner][] = [['source', runSource], ['bundle', runBundle]];
 
@@ -132,8 +107,9 @@ export async function responseBody(outcome: Pick<Outcome, 'response' | 'error'>)
 
 function longestRequest(): ConnectionPreferencesEvent {
   const properties: ConnectionPreferencesResourceProperties = { Catalog: 'AWS', AccessType: 'DENY_ALL' };
-  return providerEvent(
-    { stackId: LONGEST.stackId, serviceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider', responseUrl: '' },
-    { type: 'Update', logicalId: LONGEST.logicalId, properties, oldProperties: properties, physicalResourceId: LONGEST.physicalId },
-  );
+  return customResourceRequest({
+    requestType: 'Update', stackId: LONGEST.stackId, logicalId: LONGEST.logicalId, resourceType: RESOURCE_TYPE,
+    properties: { ...properties, ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider' },
+    oldProperties: properties, physicalResourceId: LONGEST.physicalId,
+  }) as ConnectionPreferencesEvent;
 }
