@@ -17,6 +17,7 @@ export interface DeployInput {
   readonly assemblyDirectory: string;
 }
 
+const keyOf = (account: string, region: string, stackName: string) => `${account}/${region}/${stackName}`;
 const NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 const MAX_RESPONSE_BYTES = 4096;
 const PAGE_SIZE = 100;
@@ -31,6 +32,7 @@ const GRACE_AFTER_FUNCTION_ERROR_MS = 2_000;
  * Status, the request's ids, a Reason on failure, the same PhysicalResourceId on Delete, Data of strings.
  */
 export class CloudFormationService implements EmulatedService {
+  /** By account, region and name, as CloudFormation keeps them. */
   readonly stacks = new Map<string, StoredStack>();
   /** Every custom resource request sent, with its response's size and outcome. */
   readonly exchanges: CustomResourceExchange[] = [];
@@ -47,7 +49,8 @@ export class CloudFormationService implements EmulatedService {
       if (call.operation !== 'GetTemplate' && call.operation !== 'ListStackResources') {
         throw new ApiError('InvalidAction', `Could not find operation ${call.operation}`, {}, 400);
       }
-      const stack = [...this.stacks.values()].find((s) => (s.StackName === params.StackName || s.StackId === params.StackName) && s.Account === call.account);
+      const stack = [...this.stacks.values()].find((s) => (s.StackName === params.StackName || s.StackId === params.StackName)
+        && s.Account === call.account && s.Region === call.region);
       if (!stack) throw new ApiError('ValidationError', `Stack with id ${params.StackName} does not exist`, {}, 400);
       if (call.operation === 'GetTemplate') {
         return queryProtocol.result('GetTemplate', NAMESPACE, `<TemplateBody>${escapeXml(JSON.stringify(stack.Template))}</TemplateBody>`
@@ -70,25 +73,38 @@ export class CloudFormationService implements EmulatedService {
     return queryProtocol.error(NAMESPACE, errorName, message, status);
   }
 
+  /** A stack of an account and region, by name. */
+  stack(account: string, region: string, stackName: string): StoredStack | undefined {
+    return this.stacks.get(keyOf(account, region, stackName));
+  }
+
+  /** Records a stack as deployed, without deploying anything: for tests of what reads stacks. */
+  record(stack: StoredStack): void {
+    this.stacks.set(keyOf(stack.Account, stack.Region, stack.StackName), stack);
+    this.onChange();
+  }
+
   /** Creates or updates a stack, as `cdk deploy` asks CloudFormation to. A stack whose creation rolled back is gone. */
   async deploy(input: DeployInput): Promise<StackOperationResult> {
     await this.connectResponseBucket();
-    const previous = this.stacks.get(input.stackName);
+    const key = keyOf(input.account, input.region, input.stackName);
+    const previous = this.stacks.get(key);
     const stack = previous ? { ...structuredClone(previous), Template: input.template } : StackOperation.newStack(input.stackName, input.account, input.region, input.template);
-    this.stacks.set(stack.StackName, stack);
+    this.stacks.set(key, stack);
     const result = await new StackOperation(this.operationServices(), stack, previous, input.assemblyDirectory).deploy();
-    if (result.status === 'ROLLBACK_COMPLETE') this.stacks.delete(stack.StackName);
+    if (result.status === 'ROLLBACK_COMPLETE') this.stacks.delete(key);
     this.onChange();
     return result;
   }
 
   /** Deletes a stack and its resources, as `cdk destroy` asks CloudFormation to. */
-  async deleteStack(stackName: string): Promise<StackOperationResult> {
-    const stack = this.stacks.get(stackName);
+  async deleteStack(account: string, region: string, stackName: string): Promise<StackOperationResult> {
+    const key = keyOf(account, region, stackName);
+    const stack = this.stacks.get(key);
     if (!stack) return { status: 'DELETE_COMPLETE', laterFailures: [] };
     await this.connectResponseBucket();
     const result = await new StackOperation(this.operationServices(), stack, undefined, '').delete();
-    if (result.status === 'DELETE_COMPLETE') this.stacks.delete(stackName);
+    if (result.status === 'DELETE_COMPLETE') this.stacks.delete(key);
     this.onChange();
     return result;
   }

@@ -38,6 +38,7 @@ export class Emulator {
   private readonly responseBucket = new ResponseBucket();
   private readonly services: Record<string, EmulatedService>;
   private server?: http.Server;
+  private loading = false;
 
   constructor(settings: Partial<EmulatorSettings> = {}, private readonly stateDir?: string) {
     const save = () => this.save();
@@ -153,17 +154,20 @@ export class Emulator {
 
   private load(): void {
     if (!this.stateFile || !existsSync(this.stateFile)) return;
+    this.loading = true;
     const state: PersistedState = JSON.parse(readFileSync(this.stateFile, 'utf8'));
     if (state.version !== 2) {
       throw new Error(`${this.stateFile} was written by an earlier version of the local deploy; delete ${this.stateDir} to start over`);
     }
     Object.entries(state.documents).forEach(([key, document]) => this.partnerCentral.documents.set(key, document));
-    Object.entries(state.stacks).forEach(([name, stack]) => this.cloudFormation.stacks.set(name, stack));
+    Object.values(state.stacks).forEach((stack) => this.cloudFormation.record(stack));
     Object.entries(state.functions).forEach(([name, fn]) => this.lambda.functions.set(name, fn));
+    this.loading = false;
   }
 
   private save(): void {
-    if (!this.stateFile) return;
+    // Saving half a state while loading it would lose the rest.
+    if (!this.stateFile || this.loading) return;
     const state: PersistedState = {
       version: 2,
       documents: Object.fromEntries(this.partnerCentral.documents),

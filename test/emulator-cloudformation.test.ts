@@ -13,6 +13,7 @@ afterAll(() => emulator.stop());
 
 const PROVIDER = path.join(__dirname, 'fixtures', 'custom-resource-provider');
 const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
 let stacks = 0;
 
 /** A stack with the provider function and custom resources of type Custom::Thing with these properties. */
@@ -38,7 +39,7 @@ function templateOf(things: Record<string, Record<string, unknown>>, providerVar
 function deployer() {
   const stackName = `Stack${++stacks}`;
   const deploy = (things: Record<string, Record<string, unknown>>, providerVariables?: Record<string, string>) =>
-    emulator.cloudFormation.deploy({ stackName, template: templateOf(things, providerVariables), account: ACCOUNT, region: 'eu-west-1', assemblyDirectory: '/' });
+    emulator.cloudFormation.deploy({ stackName, template: templateOf(things, providerVariables), account: ACCOUNT, region: REGION, assemblyDirectory: '/' });
   const exchanges = () => emulator.cloudFormation.exchanges.filter((e) => e.stackName === stackName);
   return { stackName, deploy, exchanges };
 }
@@ -71,7 +72,7 @@ test('a response of 4,096 bytes is accepted; one of 4,097 fails the resource wit
     status: 'ROLLBACK_COMPLETE', failure: { logicalId: 'Thing', reason: 'Response object is too long.' }, laterFailures: [],
   });
   expect(tooLong.exchanges()[0].responseBytes).toBe(4097);
-  expect(emulator.cloudFormation.stacks.has(tooLong.stackName)).toBe(false);
+  expect(emulator.cloudFormation.stack(ACCOUNT, REGION, tooLong.stackName) !== undefined).toBe(false);
 });
 
 test.each([
@@ -87,7 +88,7 @@ test.each([
 test('a Delete answered with another physical id fails', async () => {
   const { stackName, deploy } = deployer();
   await deploy({ Thing: { Mode: 'change-id-on-delete' } });
-  expect(await emulator.cloudFormation.deleteStack(stackName)).toMatchObject({
+  expect(await emulator.cloudFormation.deleteStack(ACCOUNT, REGION, stackName)).toMatchObject({
     status: 'DELETE_FAILED', failure: { logicalId: 'Thing', reason: 'Invalid PhysicalResourceId: a Delete must answer with the request\'s, thing-1.' },
   });
 });
@@ -122,7 +123,7 @@ test('a failed update is rolled back: updates back in reverse order, the failed 
       ['rollback', 'Second', 'Update', '1', '2'],
       ['rollback', 'First', 'Update', '1', '2'],
     ]);
-  expect(emulator.cloudFormation.stacks.get(stackName)!.Resources.First.Properties.Version).toBe(1);
+  expect(emulator.cloudFormation.stack(ACCOUNT, REGION, stackName)!.Resources.First.Properties.Version).toBe(1);
 });
 
 test('a replacement: the cleanup phase deletes the old physical id with the old properties', async () => {

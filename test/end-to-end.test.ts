@@ -32,7 +32,7 @@ function stackIn(account: string, stackName = `Stack${account.slice(-4)}`) {
     const { AccessType: accessType, ExcludedParticipantIds: excluded, Revision: revision } = emulator.preferences(account, catalog);
     return { accessType, excluded, revision };
   };
-  return { account, stackName, deploy, exchanges, live, destroy: () => emulator.cloudFormation.deleteStack(stackName), calls: () => partnerCentralCalls(emulator, account) };
+  return { account, stackName, deploy, exchanges, live, destroy: () => emulator.cloudFormation.deleteStack(account, REGION, stackName), calls: () => partnerCentralCalls(emulator, account) };
 }
 
 function partnerCentralCalls(local: Emulator, account: string): string[] {
@@ -129,7 +129,7 @@ describe('the lifecycle through aws-cdk-lib\'s Provider framework', () => {
   test('both functions run on the Node major of the runtime the construct declares', async () => {
     const stack = stackIn(newAccount());
     await stack.deploy(declare('Prefs', { accessType: AccessType.DENY_ALL }));
-    const functions = Object.values(emulator.cloudFormation.stacks.get(stack.stackName)!.Resources).filter((r) => r.ResourceType === 'AWS::Lambda::Function');
+    const functions = Object.values(emulator.cloudFormation.stack(stack.account, REGION, stack.stackName)!.Resources).filter((r) => r.ResourceType === 'AWS::Lambda::Function');
     expect(functions.map((f) => f.Properties.Runtime)).toEqual(['nodejs24.x', 'nodejs24.x']);
     const invoked = emulator.lambda.invocations.filter((i) => functions.some((f) => f.PhysicalResourceId === i.functionName));
     expect(invoked.length).toBe(2);
@@ -177,7 +177,7 @@ describe('CloudFormation\'s 4,096-byte response limit, through the chain', () =>
     expect(stack.live().excluded).toEqual(excluded);
     const [create] = stack.exchanges();
     expect(create.responseBytes).toBeLessThanOrEqual(4096);
-    const data = emulator.cloudFormation.stacks.get(stack.stackName)!.Resources[create.logicalId].Attributes;
+    const data = emulator.cloudFormation.stack(stack.account, REGION, stack.stackName)!.Resources[create.logicalId].Attributes;
     expect(data).toMatchObject({ ExcludedParticipantCount: '100', ExcludedParticipantIdsSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(data).not.toHaveProperty('ExcludedParticipantIds');
   });

@@ -208,12 +208,14 @@ function useStubService() {
     /** Runs `invoke` with Partner Central pointed at this endpoint, answering `status` and `body`. */
     async answering<T>(status: number, body: object, invoke: () => Promise<T>): Promise<T> {
       answer = { status, body };
+      // The emulator's endpoint, if the environment names one for Partner Central alone (else AWS_ENDPOINT_URL does).
       const emulatorUrl = process.env.AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT;
       process.env.AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       try {
         return await invoke();
       } finally {
-        process.env.AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT = emulatorUrl;
+        if (emulatorUrl === undefined) delete process.env.AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT;
+        else process.env.AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT = emulatorUrl;
       }
     },
   };

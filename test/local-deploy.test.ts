@@ -48,7 +48,7 @@ test('create, no-op, update and delete across runs, with the bundled handler fro
   expect(removed.output).toContain('    after   ALLOW_ALL, no exclusions (revision 3)');
   // The stack stays with its other resource; the provider's functions went with the last ConnectionPreferences.
   const state = stored(stateDir);
-  expect(Object.values(state.cloudFormation.stacks.get('Partner')!.Resources).map((r) => r.ResourceType)).toEqual(['AWS::CloudFormation::WaitConditionHandle']);
+  expect(Object.values(state.cloudFormation.stack(DEFAULT_ACCOUNT, 'eu-west-1', 'Partner')!.Resources).map((r) => r.ResourceType)).toEqual(['AWS::CloudFormation::WaitConditionHandle']);
   expect(state.lambda.functions.size).toBe(0);
 });
 
@@ -82,7 +82,7 @@ test('a handler failure prints the reason, rolls the stack back and fails the ru
   const state = stored(stateDir);
   expect(state.preferences(DEFAULT_ACCOUNT, 'Sandbox')).toMatchObject({ AccessType: 'ALLOW_ALL', Revision: 2 });
   // The stack stays as it was last deployed.
-  const stack = state.cloudFormation.stacks.get('Partner')!;
+  const stack = state.cloudFormation.stack(DEFAULT_ACCOUNT, 'eu-west-1', 'Partner')!;
   expect(JSON.stringify(stack.Template)).not.toContain('Sandbox');
   expect(Object.values(stack.Resources).filter((r) => r.ResourceType === RESOURCE_TYPE)).toHaveLength(1);
 });

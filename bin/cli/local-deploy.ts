@@ -28,13 +28,21 @@ export async function deployLocally(options: LocalDeployOptions): Promise<boolea
   const emulator = new Emulator({}, options.stateDir);
   await emulator.start();
   try {
-    const stacks = stacksOf(options.assemblyDir)
-      .filter((s) => Object.keys(resourcesOfType(s.template)).length > 0 || emulator.cloudFormation.stacks.has(s.stackName));
-    const gone = [...emulator.cloudFormation.stacks.keys()].filter((name) => !stacks.some((s) => s.stackName === name));
+    const deployed = (stack: CloudFormationStackArtifact) => {
+      const { account, region } = emulatedEnvironmentOf(stack);
+      return emulator.cloudFormation.stack(account, region, stack.stackName);
+    };
+    const stacks = stacksOf(options.assemblyDir).filter((s) => Object.keys(resourcesOfType(s.template)).length > 0 || deployed(s));
+    const gone = [...emulator.cloudFormation.stacks.values()].filter((d) => !stacks.some((s) => deployed(s) === d));
     if (stacks.length + gone.length === 0) options.print('No ConnectionPreferences in the app, and none deployed before: nothing to do.');
     let ok = true;
-    for (const stack of stacks) ok = await new StackReport(emulator, options, stack.stackName, stack).run() && ok;
-    for (const stackName of gone) ok = await new StackReport(emulator, options, stackName, undefined).run() && ok;
+    for (const stack of stacks) {
+      const { account, region } = emulatedEnvironmentOf(stack);
+      ok = await new StackReport(emulator, options, { account, region, stackName: stack.stackName }, stack).run() && ok;
+    }
+    for (const stack of gone) {
+      ok = await new StackReport(emulator, options, { account: stack.Account, region: stack.Region, stackName: stack.StackName }, undefined).run() && ok;
+    }
     const offRuntime = emulator.lambda.invocations.some((i) => !i.nodeMatchesRuntime);
     if (offRuntime) {
       options.print(`\nNote: functions ran on this machine's Node ${process.version}, not their runtime's (${Object.keys(NODE_OF_RUNTIME).join(', ')}): `
@@ -50,6 +58,7 @@ export async function deployLocally(options: LocalDeployOptions): Promise<boolea
 class StackReport {
   private readonly account: string;
   private readonly region: string;
+  private readonly stackName: string;
   /** The template last deployed: it names the resources that this run deletes. */
   private readonly previousTemplate?: any;
   private callsBefore = 0;
@@ -57,13 +66,12 @@ class StackReport {
   constructor(
     private readonly emulator: Emulator,
     private readonly options: LocalDeployOptions,
-    private readonly stackName: string,
+    where: { account: string; region: string; stackName: string },
     /** Undefined when the stack left the app: it is deleted. */
     private readonly stack: CloudFormationStackArtifact | undefined,
   ) {
-    const deployed = emulator.cloudFormation.stacks.get(stackName);
-    this.previousTemplate = deployed?.Template;
-    ({ account: this.account, region: this.region } = stack ? emulatedEnvironmentOf(stack) : { account: deployed!.Account, region: deployed!.Region });
+    ({ account: this.account, region: this.region, stackName: this.stackName } = where);
+    this.previousTemplate = emulator.cloudFormation.stack(this.account, this.region, this.stackName)?.Template;
   }
 
   async run(): Promise<boolean> {
@@ -77,7 +85,7 @@ class StackReport {
     const cloudFormation = this.emulator.cloudFormation;
     const result = this.stack
       ? await cloudFormation.deploy({ stackName: this.stackName, template: this.stack.template, account: this.account, region: this.region, assemblyDirectory: this.stack.assembly.directory })
-      : await cloudFormation.deleteStack(this.stackName);
+      : await cloudFormation.deleteStack(this.account, this.region, this.stackName);
     cloudFormation.observer = undefined;
     for (const [logicalId, properties] of Object.entries(resourcesOfType(this.stack?.template))) {
       if (invoked.has(logicalId) || result.failure) continue;

@@ -1,4 +1,5 @@
 import { EmulatorSettings, Emulator } from '../../emulator/emulator';
+import { testStackOf } from './events';
 
 /**
  * Starts an in-process emulator for a test file and points the SDK's standard environment at it: the endpoint
@@ -28,11 +29,15 @@ export function useEmulator(settings: Partial<EmulatorSettings> = {}): { emulato
     process.env = saved;
   });
 
-  /** Switches the SDK to a fresh account and returns its id. */
+  /**
+   * Switches the SDK to a fresh account and returns its id. The account has the stack that the events of
+   * ./events come from, with their resource in it, as CloudFormation has it while it sends them.
+   */
   const newAccount = () => {
     accounts += 1;
     const account = String(100000000000 + accounts);
     process.env.AWS_ACCESS_KEY_ID = `AKIATEST${account}`;
+    emulator.cloudFormation.record(testStackOf(account));
     return account;
   };
   return { emulator, newAccount };

@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { customResourceRequest } from '../../emulator/cloudformation-stack-operation';
+import { accountOfAccessKey } from '../../emulator/aws-protocol';
+import { customResourceRequest, type CustomResourceRequestInput, type StoredStack } from '../../emulator/cloudformation-stack-operation';
 import { runInLambdaProcess } from '../../emulator/lambda-process';
 import { handler, type ConnectionPreferencesEvent, type ConnectionPreferencesResponse } from '../../lambda';
 import { RESOURCE_TYPE, type ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
@@ -28,28 +29,48 @@ export const HANDLERS: [string, Handler][] = [
   ['bundle', invokeBundle],
 ];
 
-const TEST_STACK = {
-  StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Partner/abc',
-  ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
-  ResponseURL: 'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/secret',
-};
+const REGION = 'eu-west-1';
+const SERVICE_TOKEN = 'arn:aws:lambda:eu-west-1:123456789012:function:provider';
+const RESPONSE_URL = 'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/secret';
+
+/** The stack the events come from, in the account the test's credentials name (./emulator-environment records it). */
+export function testStackOf(account: string): StoredStack {
+  const physicalId = `arn:aws:partnercentral:us-east-1:${account}:catalog/AWS/connection-preferences`;
+  return {
+    StackName: 'Partner', StackId: `arn:aws:cloudformation:${REGION}:${account}:stack/Partner/abc`, Account: account, Region: REGION,
+    Template: {}, StackStatus: 'UPDATE_COMPLETE',
+    Resources: {
+      Prefs: {
+        LogicalResourceId: 'Prefs', ResourceType: RESOURCE_TYPE, PhysicalResourceId: physicalId, ResourceStatus: 'CREATE_COMPLETE',
+        Properties: {}, Attributes: {}, LastUpdatedTimestamp: new Date().toISOString(),
+      },
+    },
+  };
+}
 
 /** CloudFormation's request as the Provider framework passes it on to the handler. */
-const eventOf = (request: Record<string, any>) => ({ ...request, ResponseURL: TEST_STACK.ResponseURL }) as ConnectionPreferencesEvent;
-const withToken = (properties: ConnectionPreferencesResourceProperties) => ({ ...properties, ServiceToken: TEST_STACK.ServiceToken });
+function eventOf(request: Omit<CustomResourceRequestInput, 'stackId' | 'logicalId' | 'resourceType'>): ConnectionPreferencesEvent {
+  const withToken = (properties?: Record<string, any>) => properties && { ...properties, ServiceToken: SERVICE_TOKEN };
+  const account = accountOfAccessKey(process.env.AWS_ACCESS_KEY_ID ?? '');
+  return {
+    ...customResourceRequest({
+      ...request, stackId: testStackOf(account).StackId, logicalId: 'Prefs', resourceType: RESOURCE_TYPE,
+      properties: withToken(request.properties)!, oldProperties: withToken(request.oldProperties),
+    }),
+    ResponseURL: RESPONSE_URL,
+  } as ConnectionPreferencesEvent;
+}
 
 export function createEvent(properties: ConnectionPreferencesResourceProperties): ConnectionPreferencesEvent {
-  return eventOf(customResourceRequest({ requestType: 'Create', stackId: TEST_STACK.StackId, logicalId: 'Prefs', resourceType: RESOURCE_TYPE, properties: withToken(properties) }));
+  return eventOf({ requestType: 'Create', properties });
 }
 
 export function updateEvent(properties: ConnectionPreferencesResourceProperties, oldProperties: ConnectionPreferencesResourceProperties, physicalResourceId: string): ConnectionPreferencesEvent {
-  return eventOf(customResourceRequest({
-    requestType: 'Update', stackId: TEST_STACK.StackId, logicalId: 'Prefs', resourceType: RESOURCE_TYPE, properties: withToken(properties), oldProperties: withToken(oldProperties), physicalResourceId,
-  }));
+  return eventOf({ requestType: 'Update', properties, oldProperties, physicalResourceId });
 }
 
 export function deleteEvent(properties: ConnectionPreferencesResourceProperties, physicalResourceId: string): ConnectionPreferencesEvent {
-  return eventOf(customResourceRequest({ requestType: 'Delete', stackId: TEST_STACK.StackId, logicalId: 'Prefs', resourceType: RESOURCE_TYPE, properties: withToken(properties), physicalResourceId }));
+  return eventOf({ requestType: 'Delete', properties, physicalResourceId });
 }
 
 /** A Lambda context with `remainingMs` left, counting down in real time. */
