@@ -6,7 +6,7 @@ import { pathToFileURL } from 'url';
 import { gzipSync } from 'zlib';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { customResourceRequest } from '../emulator/cloudformation-stack-operation';
+import { customResourceRequest } from '../emulator/cloudformation-custom-resource';
 import { credentialsOfAccount, Emulator } from '../emulator/emulator';
 import { runInLambdaProcess } from '../emulator/lambda-process';
 import { SAFETY_MARGIN_MS } from '../lambda/deadline';

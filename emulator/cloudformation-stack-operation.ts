@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'crypto';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
-import { creationOrder, isTrue, resolve, StackContext, Template, withScalarsAsStrings } from './cloudformation-template';
+import { customResourceRequest, isCustomResource, ResourceFailure } from './cloudformation-custom-resource';
+import { creationOrder, isTrue, resolve, StackContext, Template } from './cloudformation-template';
 import type { FunctionConfiguration, LambdaService } from './lambda';
 
 /** One resource of a stack, as CloudFormation keeps it. */
@@ -50,13 +51,6 @@ export interface StackOperationResult {
   readonly failure?: { readonly logicalId: string; readonly reason: string };
   /** Cleanup or rollback steps that failed after the outcome was decided. */
   readonly laterFailures: { readonly logicalId: string; readonly reason: string }[];
-}
-
-/** A failed resource, with the physical id CloudFormation keeps for it (a custom resource's FAILED response names one). */
-export class ResourceFailure extends Error {
-  constructor(message: string, readonly physicalResourceId?: string) {
-    super(message);
-  }
 }
 
 /** What a stack operation needs of the CloudFormation service. */
@@ -287,39 +281,3 @@ export class StackOperation {
   }
 }
 
-/** What CloudFormation's request to a custom resource is made of. */
-export interface CustomResourceRequestInput {
-  readonly requestType: 'Create' | 'Update' | 'Delete';
-  readonly stackId: string;
-  readonly logicalId: string;
-  readonly resourceType: string;
-  /** The resolved properties, ServiceToken included. */
-  readonly properties: Record<string, any>;
-  /** For Update and Delete. */
-  readonly physicalResourceId?: string;
-  /** For Update: the properties it was last created or updated with. */
-  readonly oldProperties?: Record<string, any>;
-}
-
-/**
- * CloudFormation's request to a custom resource, without the ResponseURL: every scalar of the properties a string,
- * PhysicalResourceId on Update and Delete, OldResourceProperties on Update. The one builder of the local
- * CloudFormation, the tests and the benchmark.
- */
-export function customResourceRequest(input: CustomResourceRequestInput): Record<string, any> {
-  return {
-    RequestType: input.requestType,
-    ServiceToken: input.properties.ServiceToken,
-    StackId: input.stackId,
-    RequestId: randomUUID(),
-    LogicalResourceId: input.logicalId,
-    ResourceType: input.resourceType,
-    ResourceProperties: withScalarsAsStrings(input.properties),
-    ...(input.requestType !== 'Create' && { PhysicalResourceId: input.physicalResourceId }),
-    ...(input.requestType === 'Update' && { OldResourceProperties: withScalarsAsStrings(input.oldProperties) }),
-  };
-}
-
-export function isCustomResource(type: string): boolean {
-  return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
-}

@@ -130,10 +130,3 @@ export function creationOrder(template: Template): string[] {
   Object.keys(template.Resources ?? {}).forEach(visit);
   return order;
 }
-
-/** CloudFormation passes a custom resource's properties with every scalar as a string. */
-export function withScalarsAsStrings(value: unknown): any {
-  if (Array.isArray(value)) return value.map(withScalarsAsStrings);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withScalarsAsStrings(v)]));
-  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
-}

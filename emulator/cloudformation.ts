@@ -1,7 +1,8 @@
 import { ApiError, AwsReply, AwsRequest, EmulatedService, escapeXml, queryProtocol } from './aws-protocol';
 import {
-  CustomResourceExchange, ExchangeObserver, ResourceFailure, StackOperation, StackOperationResult, StoredStack,
+  CustomResourceExchange, ExchangeObserver, StackOperation, StackOperationResult, StoredStack,
 } from './cloudformation-stack-operation';
+import { acceptResponse, ResourceFailure } from './cloudformation-custom-resource';
 import type { Template } from './cloudformation-template';
 import type { LambdaService } from './lambda';
 import type { ResponseBucket } from './s3-response-bucket';
@@ -19,7 +20,6 @@ export interface DeployInput {
 
 const keyOf = (account: string, region: string, stackName: string) => `${account}/${region}/${stackName}`;
 const NAMESPACE = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
-const MAX_RESPONSE_BYTES = 4096;
 const PAGE_SIZE = 100;
 /** How long a response may still take to arrive after the function that should send it failed. */
 const GRACE_AFTER_FUNCTION_ERROR_MS = 2_000;
@@ -140,7 +140,7 @@ export class CloudFormationService implements EmulatedService {
           + received);
       }
       exchange.responseBytes = received.bytes;
-      const accepted = this.accept(request, received.body, received.bytes);
+      const accepted = acceptResponse(request, received.body, received.bytes);
       exchange.status = 'SUCCESS';
       return accepted;
     } catch (e) {
@@ -171,36 +171,5 @@ export class CloudFormationService implements EmulatedService {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** CloudFormation's checks of a response, in its words where known. */
-  private accept(request: Record<string, any>, body: string, bytes: number): { physicalId: string; data: Record<string, string> } {
-    if (bytes > MAX_RESPONSE_BYTES) throw new ResourceFailure('Response object is too long.');
-    let response: any;
-    try {
-      response = JSON.parse(body);
-    } catch {
-      throw new ResourceFailure('Invalid response object: the response is not JSON.');
-    }
-    if (response.Status !== 'SUCCESS' && response.Status !== 'FAILED') throw new ResourceFailure('Invalid response object: Status must be SUCCESS or FAILED.');
-    for (const id of ['StackId', 'RequestId', 'LogicalResourceId']) {
-      if (response[id] !== request[id]) throw new ResourceFailure(`Invalid response object: ${id} does not match the request's.`);
-    }
-    const physicalId = response.PhysicalResourceId;
-    if (typeof physicalId !== 'string' || physicalId.length === 0 || Buffer.byteLength(physicalId) > 1024) {
-      throw new ResourceFailure('Invalid PhysicalResourceId: it must be a string of 1 to 1,024 bytes.');
-    }
-    if (request.RequestType === 'Delete' && physicalId !== request.PhysicalResourceId) {
-      throw new ResourceFailure(`Invalid PhysicalResourceId: a Delete must answer with the request's, ${request.PhysicalResourceId}.`);
-    }
-    if (response.Status === 'FAILED') {
-      if (typeof response.Reason !== 'string' || response.Reason.length === 0) throw new ResourceFailure('Invalid response object: a FAILED response must have a Reason.', physicalId);
-      throw new ResourceFailure(response.Reason, physicalId);
-    }
-    const data = response.Data ?? {};
-    if (typeof data !== 'object' || Array.isArray(data) || Object.values(data).some((v) => typeof v !== 'string')) {
-      throw new ResourceFailure('Invalid response object: Data must map names to strings.', physicalId);
-    }
-    return { physicalId, data };
   }
 }

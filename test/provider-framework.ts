@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { customResourceRequest } from '../emulator/cloudformation-stack-operation';
+import { customResourceRequest } from '../emulator/cloudformation-custom-resource';
 import { runInLambdaProcess } from '../emulator/lambda-process';
 import { handler, type ConnectionPreferencesEvent, type ConnectionPreferencesResponse } from '../lambda';
 import { RESOURCE_TYPE, type ConnectionPreferencesResourceProperties } from '../lib/resource-properties';

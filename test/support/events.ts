@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { accountOfAccessKey } from '../../emulator/aws-protocol';
-import { customResourceRequest, type CustomResourceRequestInput, type StoredStack } from '../../emulator/cloudformation-stack-operation';
+import { customResourceRequest, type CustomResourceRequestInput } from '../../emulator/cloudformation-custom-resource';
+import type { StoredStack } from '../../emulator/cloudformation-stack-operation';
 import { runInLambdaProcess } from '../../emulator/lambda-process';
 import { handler, type ConnectionPreferencesEvent, type ConnectionPreferencesResponse } from '../../lambda';
 import { RESOURCE_TYPE, type ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
