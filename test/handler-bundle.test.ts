@@ -1,7 +1,7 @@
 import { cpSync, readdirSync, readFileSync, rmSync } from 'fs';
 import * as path from 'path';
 import { runInLambdaProcess } from '../emulator/lambda-process';
-import { createEvent, lambdaContext } from './support/events';
+import { createEvent, lambdaContext, RUNTIME_NODE } from './support/events';
 import { useEmulator } from './support/emulator-environment';
 import { tempDir } from './support/synth';
 
@@ -19,7 +19,7 @@ test('without a role, the shipped handler never loads STS: it works with every S
   stsChunks.forEach((f) => rmSync(path.join(chunks, f)));
   const invoke = async (properties: object) => {
     const { error } = await runInLambdaProcess({
-      execPath: process.execPath, codeDirectory: copy, handler: 'index.handler', payload: JSON.stringify(createEvent(properties as any)),
+      execPath: RUNTIME_NODE, codeDirectory: copy, handler: 'index.handler', payload: JSON.stringify(createEvent(properties as any)),
       requestId: 'bundle-test', timeoutMs: lambdaContext().getRemainingTimeInMillis(), env: process.env,
     });
     if (error) throw new Error(error.errorMessage);

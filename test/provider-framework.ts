@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { customResourceRequest } from '../emulator/cloudformation-custom-resource';
 import { runInLambdaProcess } from '../emulator/lambda-process';
+import { RUNTIME_NODE } from './support/events';
 import { handler, type ConnectionPreferencesEvent, type ConnectionPreferencesResponse } from '../lambda';
 import { RESOURCE_TYPE, type ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
 
@@ -63,7 +64,7 @@ const runSource: Runner = async (event, remainingMs = 120_000) => {
 const runBundle: Runner = async (event, remainingMs = 120_000) => {
   let stdout = '';
   const { result, error } = await runInLambdaProcess({
-    execPath: process.execPath, codeDirectory: path.join(__dirname, '..', 'assets', 'handler'), handler: 'index.handler',
+    execPath: RUNTIME_NODE, codeDirectory: path.join(__dirname, '..', 'assets', 'handler'), handler: 'index.handler',
     payload: JSON.stringify(event), requestId: 'lambda-req-1', timeoutMs: remainingMs, env: process.env,
     onLog: (text) => { stdout += text; },
   });

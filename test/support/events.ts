@@ -2,7 +2,10 @@ import * as path from 'path';
 import { accountOfAccessKey } from '../../emulator/aws-protocol';
 import { customResourceRequest, type CustomResourceRequestInput } from '../../emulator/cloudformation-custom-resource';
 import type { StoredStack } from '../../emulator/cloudformation-stack-operation';
+import { App, Stack } from 'aws-cdk-lib';
+import { determineLatestNodeRuntime } from 'aws-cdk-lib/aws-lambda';
 import { runInLambdaProcess } from '../../emulator/lambda-process';
+import { nodeOfRuntime } from '../../emulator/lambda-runtimes';
 import { handler, type ConnectionPreferencesEvent, type ConnectionPreferencesResponse } from '../../lambda';
 import { RESOURCE_TYPE, type ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
 
@@ -10,14 +13,17 @@ export type Handler = (event: ConnectionPreferencesEvent, context: ReturnType<ty
 
 export const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'handler');
 
+/** The Node that Lambda runs the bundle on: that of the runtime the construct declares (installed by `npm ci`). */
+export const RUNTIME_NODE = nodeOfRuntime(determineLatestNodeRuntime(new Stack(new App(), 'Runtime')).name).execPath;
+
 /**
- * Invokes the bundled file that the package ships, in a fresh Node process as the local Lambda runs it (jest's module
+ * Invokes the bundled file that the package ships, in a fresh process on the runtime's Node as the local Lambda runs it (jest's module
  * sandbox cannot run the SDK's dynamic imports), with the environment of the test. Rejects with the error message,
  * as the Provider framework would see it.
  */
 export const invokeBundle: Handler = async (event, context) => {
   const { result, error } = await runInLambdaProcess({
-    execPath: process.execPath, codeDirectory: BUNDLE_DIR, handler: 'index.handler', payload: JSON.stringify(event),
+    execPath: RUNTIME_NODE, codeDirectory: BUNDLE_DIR, handler: 'index.handler', payload: JSON.stringify(event),
     requestId: context.awsRequestId, timeoutMs: context.getRemainingTimeInMillis(), env: process.env,
   });
   if (error) throw Object.assign(new Error(error.errorMessage), { name: error.errorType, trace: error.trace });
