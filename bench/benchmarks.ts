@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
@@ -36,17 +36,25 @@ export type Results = Record<string, number | string>;
 
 /** Runs every measurement; `progress` hears what is being measured. */
 export async function runBenchmarks(sizes: BenchSizes, progress: (what: string) => void = () => undefined): Promise<Results> {
-  progress('bundle');
-  const bundle = bundleFigures();
-  progress('load time');
-  const load = loadFigures(sizes.requireRuns);
-  progress('API calls, contention and failures against the emulator');
-  const api = await apiFigures(sizes);
-  progress('synth');
-  const synth = synthFigures(sizes);
-  progress('resources');
-  return { ...bundle, ...load, ...api, ...synth, ...resourceFigures(), synthStacks: sizes.synthStacks, node: process.version, cpus: cpuModel() };
+  // Every folder the benchmark makes (synthesized apps, an empty module) is in this one, removed at the end.
+  workDirectory = mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  try {
+    progress('bundle');
+    const bundle = bundleFigures();
+    progress('load time');
+    const load = loadFigures(sizes.requireRuns);
+    progress('API calls, contention and failures against the emulator');
+    const api = await apiFigures(sizes);
+    progress('synth');
+    const synth = synthFigures(sizes);
+    progress('resources');
+    return { ...bundle, ...load, ...api, ...synth, ...resourceFigures(), synthStacks: sizes.synthStacks, node: process.version, cpus: cpuModel() };
+  } finally {
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
 }
+
+let workDirectory = '';
 
 /** What a role-less invocation loads (the entry and its static imports) and what the asset ships in all. */
 function bundleFigures(): Results {
@@ -216,7 +224,7 @@ function synthFigures(sizes: BenchSizes): Results {
 /** Resources the construct adds to a stack, and what another one in the same stack adds. */
 function resourceFigures(): Results {
   const count = (instances: number) => {
-    const stack = new Stack(new App(), 'Partner');
+    const stack = new Stack(new App({ outdir: tempDir('resources-') }), 'Partner');
     new CfnWaitConditionHandle(stack, 'Baseline');
     [Catalog.AWS, Catalog.SANDBOX].slice(0, instances).forEach((catalog) =>
       new ConnectionPreferences(stack, `Prefs${catalog}`, { accessType: AccessType.DENY_ALL, catalog }));
@@ -244,5 +252,5 @@ function cpuModel(): string {
 }
 
 function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  return mkdtempSync(path.join(workDirectory, prefix));
 }
