@@ -1,7 +1,7 @@
 import { parseArgs } from 'util';
 import { Emulator } from './emulator';
 
-/** Runs the emulator as its own process: `npm run emulator -- --port 4599`. Prints the endpoint URL. */
+/** Runs the emulator as its own process: `npm run emulator -- --port 4599 [--state-dir DIR]`. Prints the endpoint URL. */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -23,8 +23,8 @@ async function main(): Promise<void> {
     ...(values['latency-ms'] !== undefined && { latencyMs: Number(values['latency-ms']) }),
   }, values['state-dir']);
   const url = await emulator.start(Number(values.port), values.host);
-  console.log(`Partner Central Account emulator listening on ${url}`);
-  console.log(`Point the SDK at it: AWS_ENDPOINT_URL_PARTNERCENTRAL_ACCOUNT=${url}`);
+  console.log(`AWS emulator (Partner Central Account, STS, CloudFormation, Lambda) listening on ${url}`);
+  console.log(`Point the SDK at it: AWS_ENDPOINT_URL=${url}`);
   const stop = () => void emulator.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
