@@ -239,6 +239,9 @@ export class StackOperation {
       physicalResourceId: before?.PhysicalResourceId, oldProperties: before?.Properties,
     });
     const serviceTimeout = Number(properties.ServiceTimeout ?? DEFAULT_SERVICE_TIMEOUT_SECONDS);
+    if (!Number.isInteger(serviceTimeout) || serviceTimeout < 1 || serviceTimeout > DEFAULT_SERVICE_TIMEOUT_SECONDS) {
+      return Promise.reject(new ResourceFailure(`ServiceTimeout ${properties.ServiceTimeout} is not a whole number of seconds from 1 to 3600.`));
+    }
     return this.services.exchange(this.stack, { stackName: this.stack.StackName, logicalId, requestType, phase, request }, serviceTimeout);
   }
 

@@ -96,6 +96,7 @@ export class LambdaService implements EmulatedService {
       throw new Error(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit (${environmentBytes} bytes)`);
     }
     if (!Number.isInteger(rest.Timeout) || rest.Timeout < 1 || rest.Timeout > 900) throw new Error(`Timeout ${rest.Timeout} is not between 1 and 900 seconds`);
+    if (!Number.isInteger(rest.MemorySize) || rest.MemorySize < 128 || rest.MemorySize > 10240) throw new Error(`MemorySize ${rest.MemorySize} is not between 128 and 10240 MB`);
     nodeOfRuntime(rest.Runtime);
     const sha = directoryHash(rest.CodeDirectory);
     const kept = this.storeDir ? path.join(this.storeDir, 'code', rest.FunctionName, sha.slice(0, 16)) : rest.CodeDirectory;

@@ -101,6 +101,14 @@ test('no response: the resource fails at its ServiceTimeout, not after an hour',
   expect(Date.now() - started).toBeLessThan(15_000);
 });
 
+test('a ServiceTimeout outside 1-3600 s fails the resource without sending it anything', async () => {
+  const { deploy, exchanges } = deployer();
+  expect(await deploy({ Thing: { Mode: 'ok', ServiceTimeout: 3601 } })).toMatchObject({
+    status: 'ROLLBACK_COMPLETE', failure: { logicalId: 'Thing', reason: 'ServiceTimeout 3601 is not a whole number of seconds from 1 to 3600.' },
+  });
+  expect(exchanges()).toEqual([]);
+});
+
 test('a failed Create is deleted by the rollback, with the physical id its FAILED response named', async () => {
   const { deploy, exchanges } = deployer();
   await deploy({ Thing: { Mode: 'fail' } });

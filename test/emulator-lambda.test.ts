@@ -80,8 +80,9 @@ test('a lost answer: the function ran, the connection drops, and the SDK\'s retr
   expect(emulator.lambda.invocations.filter((i) => i.functionName === name).map((i) => i.outcome)).toEqual(['lost', 'Error']);
 });
 
-test('reserved environment variables and a timeout over 900 s are refused', () => {
+test('reserved environment variables, a timeout over 900 s and memory under 128 MB are refused', () => {
   const base = { FunctionName: 'bad', Runtime: 'nodejs24.x', Handler: 'index.handler', Role: 'arn:aws:iam::123456789012:role/r', MemorySize: 128, LogGroup: '/aws/lambda/bad', CodeDirectory: CODE, account: '123456789012', region: 'eu-west-1' };
   expect(() => emulator.lambda.putFunction({ ...base, Timeout: 10, Variables: { AWS_REGION: 'us-east-1' } })).toThrow(/reserved keys: AWS_REGION/);
   expect(() => emulator.lambda.putFunction({ ...base, Timeout: 901, Variables: {} })).toThrow(/between 1 and 900/);
+  expect(() => emulator.lambda.putFunction({ ...base, Timeout: 10, MemorySize: 64, Variables: {} })).toThrow(/between 128 and 10240 MB/);
 });
