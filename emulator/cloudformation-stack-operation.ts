@@ -24,6 +24,8 @@ export interface StoredStack {
   Account: string;
   Region: string;
   Template: Template;
+  /** The template as it was submitted, which GetTemplate answers: JSON or YAML. */
+  TemplateBody?: string;
   StackStatus: string;
   Resources: Record<string, StackResource>;
 }

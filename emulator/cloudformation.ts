@@ -16,6 +16,8 @@ export interface DeployInput {
   readonly region: string;
   /** Where the template's `aws:asset:path` folders are: the cloud assembly. */
   readonly assemblyDirectory: string;
+  /** The template as submitted, when it was not JSON (the CDK CLI sends a small template inline as YAML). */
+  readonly templateBody?: string;
 }
 
 const keyOf = (account: string, region: string, stackName: string) => `${account}/${region}/${stackName}`;
@@ -53,7 +55,7 @@ export class CloudFormationService implements EmulatedService {
         && s.Account === call.account && s.Region === call.region);
       if (!stack) throw new ApiError('ValidationError', `Stack with id ${params.StackName} does not exist`, {}, 400);
       if (call.operation === 'GetTemplate') {
-        return queryProtocol.result('GetTemplate', NAMESPACE, `<TemplateBody>${escapeXml(JSON.stringify(stack.Template))}</TemplateBody>`
+        return queryProtocol.result('GetTemplate', NAMESPACE, `<TemplateBody>${escapeXml(stack.TemplateBody ?? JSON.stringify(stack.Template))}</TemplateBody>`
           + '<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>');
       }
       const resources = Object.values(stack.Resources);
@@ -90,6 +92,7 @@ export class CloudFormationService implements EmulatedService {
     const key = keyOf(input.account, input.region, input.stackName);
     const previous = this.stacks.get(key);
     const stack = previous ? { ...structuredClone(previous), Template: input.template } : StackOperation.newStack(input.stackName, input.account, input.region, input.template);
+    stack.TemplateBody = input.templateBody;
     this.stacks.set(key, stack);
     const result = await new StackOperation(this.operationServices(), stack, previous, input.assemblyDirectory).deploy();
     if (result.status === 'ROLLBACK_COMPLETE') this.stacks.delete(key);

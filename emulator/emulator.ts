@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
-import { accountOfAccessKey, AwsReply, EmulatedService, parseJson, RecordedCall } from './aws-protocol';
+import { accountOfAccessKey, AwsReply, EmulatedService, parseJson, RecordedCall, sleep } from './aws-protocol';
 import { CloudFormationService, StoredStack } from './cloudformation';
 import { FunctionConfiguration, LambdaService } from './lambda';
 import { EmulatorSettings, Fault, Operation, PartnerCentralService, Preferences, StoredDocument } from './partner-central';
@@ -115,6 +115,7 @@ export class Emulator {
     else if (!this.services[call.service]) reply = service.errorReply('UnrecognizedClientException', `The emulator does not offer the ${call.service} service`, 400);
     else if (tokenProblem) reply = service.errorReply('UnrecognizedClientException', tokenProblem, 403);
     else reply = await service.handle({ method: req.method ?? 'GET', url, headers: req.headers, body, call });
+    if (this.settings.latencyMs > 0) await sleep(this.settings.latencyMs);
     if (reply === 'drop') {
       call.errorType = 'ConnectionReset';
       req.socket.destroy();

@@ -18,7 +18,7 @@ export interface EmulatorSettings {
   exclusionsWithoutDenySome: 'accept' | 'ignore' | 'reject';
   /** The catalogs the service knows; any other catalog is a ValidationException. */
   catalogs: string[];
-  /** Milliseconds added before every API response. */
+  /** Milliseconds added before every API response, of every service the emulator serves. */
   latencyMs: number;
   /** The order in which stored identifiers are returned: as written, sorted, or reversed. */
   exclusionOrder: 'as-written' | 'sorted' | 'reversed';
@@ -130,7 +130,7 @@ export class PartnerCentralService implements EmulatedService {
     const target = String(headers['x-amz-target'] ?? '');
     const [service, operation] = target.split('.');
     call.operation = operation ?? target;
-    let delayMs = this.settings.latencyMs;
+    let delayMs = 0;
     let reply: AwsReply;
     try {
       call.request = parseJson(body);
@@ -139,7 +139,7 @@ export class PartnerCentralService implements EmulatedService {
       }
       const fault = this.takeFault(call.operation as Operation, (call.request as { Catalog?: string }).Catalog);
       if (fault?.kind === 'reset') return 'drop';
-      if (fault?.kind === 'latency') delayMs += fault.delayMs ?? 0;
+      if (fault?.kind === 'latency') delayMs = fault.delayMs ?? 0;
       reply = json(200, this.answer(call.operation as Operation, call.account, call.request, fault));
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
