@@ -1,6 +1,9 @@
+import { existsSync, readFileSync, statSync } from 'fs';
+import * as path from 'path';
 import { CloudAssembly, CloudFormationStackArtifact } from '@aws-cdk/cloud-assembly-api';
 import { credentialsOfAccount, DEFAULT_ACCOUNT } from '../../emulator/emulator';
 import { ConnectionPreferencesResourceProperties, RESOURCE_TYPE } from '../../lib/resource-properties';
+import { firstLine, InputError } from './input-error';
 
 /** One ConnectionPreferences as a synthesized template declares it. */
 export interface DeclaredResource {
@@ -12,14 +15,57 @@ export interface DeclaredResource {
   readonly properties: ConnectionPreferencesResourceProperties;
 }
 
+/** A cloud assembly's stacks, and the ConnectionPreferences they declare, in declaration order. */
+export interface Assembly {
+  readonly stacks: CloudFormationStackArtifact[];
+  readonly resources: DeclaredResource[];
+}
+
+/**
+ * Reads a cloud assembly for plan, and refuses one it cannot trust: a missing or unreadable folder, manifest or
+ * template, or a template that is not one, is an InputError naming the file and what to do (`whatToDo`: how this
+ * run got its assembly, and so how to get a good one). An assembly without ConnectionPreferences is no error.
+ */
+export function readAssembly(dir: string, whatToDo: string): Assembly {
+  if (!existsSync(dir)) throw new InputError(`no cloud assembly at ${dir}: ${whatToDo}`);
+  if (!statSync(dir).isDirectory() || !existsSync(path.join(dir, 'manifest.json'))) {
+    throw new InputError(`${dir} is not a cloud assembly (it has no manifest.json): ${whatToDo}`);
+  }
+  let stacks: CloudFormationStackArtifact[];
+  try {
+    // Plan reads only stack names, environments and templates, which every schema version has: an app on a newer
+    // aws-cdk-lib than this command was built with still plans.
+    stacks = new CloudAssembly(dir, { skipVersionCheck: true }).stacksRecursively;
+  } catch (e) {
+    throw new InputError(`${path.join(dir, 'manifest.json')} could not be read (${firstLine(e)}): ${whatToDo}`);
+  }
+  const resources = stacks.flatMap((stack) => {
+    const file = stack.templateFullPath;
+    let template: unknown;
+    try {
+      template = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      const why = e instanceof SyntaxError ? `is not valid JSON (${firstLine(e)})` : `could not be read (${(e as NodeJS.ErrnoException).code ?? firstLine(e)})`;
+      throw new InputError(`${file} ${why}: ${whatToDo}`);
+    }
+    try {
+      return declaredResources(stack, template);
+    } catch (e) {
+      throw new InputError(`${file} ${firstLine(e)}: ${whatToDo}`);
+    }
+  });
+  return { stacks, resources };
+}
+
 /** The stacks of a cloud assembly directory, nested assemblies (pipeline stages) included. */
 export function stacksOf(assemblyDir: string): CloudFormationStackArtifact[] {
   return new CloudAssembly(assemblyDir).stacksRecursively;
 }
 
-export function declaredResources(stack: CloudFormationStackArtifact): DeclaredResource[] {
-  return Object.entries(resourcesOfType(stack.template)).map(([logicalId, properties]) =>
-    ({ stack, logicalId, path: constructPathOf(stack.template, logicalId), properties }));
+/** The ConnectionPreferences of a stack's template (its own by default); throws when the template is not one. */
+export function declaredResources(stack: CloudFormationStackArtifact, template: unknown = stack.template): DeclaredResource[] {
+  return Object.entries(resourcesOfType(template)).map(([logicalId, properties]) =>
+    ({ stack, logicalId, path: constructPathOf(template, logicalId), properties }));
 }
 
 /** The construct path of a template's resource (from its aws:cdk:path metadata), or its logical id. */
@@ -27,14 +73,37 @@ export function constructPathOf(template: any, logicalId: string): string {
   return String(template.Resources[logicalId].Metadata?.['aws:cdk:path'] ?? logicalId).replace(/\/Resource\/Default$/, '');
 }
 
-/** The properties of a template's ConnectionPreferences by logical id, without the ServiceToken. */
+/** The sections of a CloudFormation template: one without any (`{}`) is not a template but a broken file. */
+const TEMPLATE_SECTIONS = ['Resources', 'Parameters', 'Rules', 'Outputs', 'Conditions', 'Mappings', 'Transform', 'Metadata', 'AWSTemplateFormatVersion'];
+
+/**
+ * The properties of a template's ConnectionPreferences by logical id, without the ServiceToken, with every scalar a
+ * string as CloudFormation passes them to the handler (a YAML or hand-written template may hold numbers). Throws
+ * with what is wrong (after "the template", for the caller to name it) when the template is not one.
+ */
 export function resourcesOfType(template: any): Record<string, ConnectionPreferencesResourceProperties> {
-  return Object.fromEntries(Object.entries(template?.Resources ?? {})
-    .filter(([, r]: [string, any]) => r.Type === RESOURCE_TYPE)
-    .map(([logicalId, r]: [string, any]) => {
-      const { ServiceToken: _serviceToken, ...properties } = r.Properties;
-      return [logicalId, properties];
-    }));
+  if (typeof template !== 'object' || template === null || Array.isArray(template)) throw new Error('is not a CloudFormation template (not an object)');
+  if (!TEMPLATE_SECTIONS.some((section) => section in template)) throw new Error(`is not a CloudFormation template (none of ${TEMPLATE_SECTIONS.join(', ')})`);
+  const resources = template.Resources ?? {};
+  if (typeof resources !== 'object' || Array.isArray(resources)) throw new Error('is not a CloudFormation template (its Resources are not a mapping)');
+  const found: Record<string, ConnectionPreferencesResourceProperties> = {};
+  for (const [logicalId, resource] of Object.entries<any>(resources)) {
+    if (typeof resource?.Type !== 'string') throw new Error(`is not a CloudFormation template (resource ${logicalId} has no Type)`);
+    if (resource.Type !== RESOURCE_TYPE) continue;
+    if (typeof resource.Properties !== 'object' || resource.Properties === null || Array.isArray(resource.Properties)) {
+      throw new Error(`declares ${logicalId} (${RESOURCE_TYPE}) without Properties`);
+    }
+    const { ServiceToken: _serviceToken, ...properties } = resource.Properties;
+    found[logicalId] = asCloudFormationPassesThem(properties);
+  }
+  return found;
+}
+
+/** Every scalar a string, as CloudFormation passes a custom resource's properties. */
+function asCloudFormationPassesThem(value: any): any {
+  if (Array.isArray(value)) return value.map(asCloudFormationPassesThem);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asCloudFormationPassesThem(v)]));
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
 }
 
 /** The first property value that CloudFormation would still have to resolve (a Ref or Fn::), if any. */
