@@ -97,13 +97,13 @@ function markdownOf(report: PlanReport, detail: Detail, maxRows: number): string
   const changing = report.resources.filter((p) => p.status === 'change' || p.status === 'blocked' || p.status === 'out-of-sync');
   if (changing.length > 0) {
     sections.push(`#### What a deploy changes\n\n${table('stack | resource | account | catalog | change', changing.map((p) => `${name(p)} | ${
-      p.status === 'change' ? changeCell(p.changes!, detail) : p.status === 'blocked' ? '**fails**: changed outside the stack, see below' : 'nothing: see below'
+      p.status === 'change' ? differenceCell(p.changes!, detail) : p.status === 'blocked' ? '**fails**: changed outside the stack, see below' : 'nothing: see below'
     }${p.request === 'Create' ? ' (not deployed yet)' : ''}`))}`);
   }
   const drifted = report.resources.filter((p) => p.drift);
   if (drifted.length > 0) {
     sections.push(`#### Changed outside the stack since the last deploy\n\n${table('stack | resource | account | catalog | what changed | a deploy',
-      drifted.map((p) => `${name(p)} | ${cell(p.drift!.description)} | ${cell(DRIFT_OUTCOME[p.drift!.deploy])}`))}`);
+      drifted.map((p) => `${name(p)} | ${differenceCell(p.drift!.changes, detail)} | ${cell(DRIFT_OUTCOME[p.drift!.deploy])}`))}`);
   }
   const errors = report.resources.filter((p) => p.status === 'error');
   if (errors.length > 0) sections.push(`#### Errors\n\n${table('stack | resource | account | catalog | error', errors.map((p) => `${name(p)} | ${cell(p.error ?? 'unknown')}`))}`);
@@ -118,15 +118,20 @@ function markdownOf(report: PlanReport, detail: Detail, maxRows: number): string
   return `${sections.join('\n\n')}\n`;
 }
 
-/** `access type ALLOW_ALL → DENY_ALL; exclude 3: a, b, c; stop excluding 100: d, e, f and 97 more` */
-function changeCell({ accessType, exclusionsAdded, exclusionsRemoved }: Difference, detail: Detail): string {
-  const ids = (list: string[]) => (detail.identifiers ? `: ${summarise(list.map((id) => `\`${shorten(id)}\``))}` : '');
+/** `access type ALLOW_ALL → DENY_SOME; +3 exclusions: a, b, c; −100 exclusions: d, e, f and 97 more` */
+function differenceCell({ accessType, exclusionsAdded, exclusionsRemoved }: Difference, detail: Detail): string {
+  const ids = (list: string[]) => (detail.identifiers ? `: ${summarise(list.map((id) => code(shorten(id))))}` : '');
   const parts = [
-    ...(accessType ? [`access type \`${accessType.from}\` → \`${accessType.to}\``] : []),
-    ...(exclusionsAdded.length > 0 ? [`exclude ${exclusionsAdded.length}${ids(exclusionsAdded)}`] : []),
-    ...(exclusionsRemoved.length > 0 ? [`stop excluding ${exclusionsRemoved.length}${ids(exclusionsRemoved)}`] : []),
+    ...(accessType ? [`access type ${code(accessType.from)} → ${code(accessType.to)}`] : []),
+    ...(exclusionsAdded.length > 0 ? [`+${exclusionsAdded.length} exclusions${ids(exclusionsAdded)}`] : []),
+    ...(exclusionsRemoved.length > 0 ? [`−${exclusionsRemoved.length} exclusions${ids(exclusionsRemoved)}`] : []),
   ];
-  return parts.join('; ');
+  return parts.join('; ') || 'no difference';
+}
+
+/** A code span, in a table cell: backslashes are shown as they are there, but a pipe still ends the cell. */
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
 }
 
 /** Text that GitHub would otherwise read as a table's edge, markup or HTML. */
