@@ -78,10 +78,13 @@ const TEMPLATE_SECTIONS = ['Resources', 'Parameters', 'Rules', 'Outputs', 'Condi
 
 /**
  * The properties of a template's ConnectionPreferences by logical id, without the ServiceToken, with every scalar a
- * string as CloudFormation passes them to the handler (a YAML or hand-written template may hold numbers). Throws
+ * string as CloudFormation passes them to the handler (a YAML or hand-written template may hold numbers); none for
+ * no template. Throws
  * with what is wrong (after "the template", for the caller to name it) when the template is not one.
  */
 export function resourcesOfType(template: any): Record<string, ConnectionPreferencesResourceProperties> {
+  // No template: a stack that left the app (the local deploy asks), which declares nothing.
+  if (template === undefined) return {};
   if (typeof template !== 'object' || template === null || Array.isArray(template)) throw new Error('is not a CloudFormation template (not an object)');
   if (!TEMPLATE_SECTIONS.some((section) => section in template)) throw new Error(`is not a CloudFormation template (none of ${TEMPLATE_SECTIONS.join(', ')})`);
   const resources = template.Resources ?? {};
