@@ -79,8 +79,7 @@ const TEMPLATE_SECTIONS = ['Resources', 'Parameters', 'Rules', 'Outputs', 'Condi
 /**
  * The properties of a template's ConnectionPreferences by logical id, without the ServiceToken, with every scalar a
  * string as CloudFormation passes them to the handler (a YAML or hand-written template may hold numbers); none for
- * no template. Throws
- * with what is wrong (after "the template", for the caller to name it) when the template is not one.
+ * no template. Throws with what is wrong (after "the template", for the caller to name it) when it is not one.
  */
 export function resourcesOfType(template: any): Record<string, ConnectionPreferencesResourceProperties> {
   // No template: a stack that left the app (the local deploy asks), which declares nothing.
