@@ -68,7 +68,7 @@ test('installed from its tarball into a fresh app with the aws-cdk-lib floor, it
   expect(readFileSync(path.join(out, handlerAssets[0], 'index.mjs'), 'utf8')).toBe(readFileSync(path.join(root, 'assets', 'handler', 'index.mjs'), 'utf8'));
   // The command the package declares runs from the consumer's node_modules/.bin.
   const help = spawnSync(path.join(app, 'node_modules', '.bin', 'connection-preferences'), ['--help'], { encoding: 'utf8' });
-  expect([help.status, help.stderr]).toEqual([0, expect.stringContaining('Usage: connection-preferences plan')]);
+  expect([help.status, help.stdout]).toEqual([0, expect.stringContaining('Usage: connection-preferences plan')]);
 });
 
 test('jsii-pacmak builds the JavaScript package from the jsii assembly', () => {
