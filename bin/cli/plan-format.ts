@@ -120,11 +120,11 @@ function markdownOf(report: PlanReport, detail: Detail, maxRows: number): string
 
 /** `access type ALLOW_ALL → DENY_SOME; +3 exclusions: a, b, c; −100 exclusions: d, e, f and 97 more` */
 function differenceCell({ accessType, exclusionsAdded, exclusionsRemoved }: Difference, detail: Detail): string {
-  const ids = (list: string[]) => (detail.identifiers ? `: ${summarise(list.map((id) => code(shorten(id))))}` : '');
+  const ids = (list: string[]) => `exclusion${list.length === 1 ? '' : 's'}${detail.identifiers ? `: ${summarise(list.map((id) => code(shorten(id))))}` : ''}`;
   const parts = [
     ...(accessType ? [`access type ${code(accessType.from)} → ${code(accessType.to)}`] : []),
-    ...(exclusionsAdded.length > 0 ? [`+${exclusionsAdded.length} exclusions${ids(exclusionsAdded)}`] : []),
-    ...(exclusionsRemoved.length > 0 ? [`−${exclusionsRemoved.length} exclusions${ids(exclusionsRemoved)}`] : []),
+    ...(exclusionsAdded.length > 0 ? [`+${exclusionsAdded.length} ${ids(exclusionsAdded)}`] : []),
+    ...(exclusionsRemoved.length > 0 ? [`−${exclusionsRemoved.length} ${ids(exclusionsRemoved)}`] : []),
   ];
   return parts.join('; ') || 'no difference';
 }
