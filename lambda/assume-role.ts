@@ -11,6 +11,8 @@ export interface AssumeRoleRequest {
   readonly sessionName: string;
   readonly deadline: number;
   readonly log: Log;
+  /** Who asks, for the advice on AccessDenied. @default the handler's role */
+  readonly caller?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function assumeRole(request: AssumeRoleRequest): Promise<Credential
   } catch (e: any) {
     request.log('assume role', { roleArn: request.roleArn, sessionName: request.sessionName, outcome: e.name, durationMs: Date.now() - started });
     const advice = e.name === 'AccessDenied'
-      ? ' The role\'s trust policy must allow sts:AssumeRole by the handler\'s role, and require this externalId if one is set.'
+      ? ` The role's trust policy must allow sts:AssumeRole by ${request.caller ?? 'the handler\'s role'}, and require this externalId if one is set.`
       : '';
     throw new ExplainedError(`Could not assume ${shorten(request.roleArn)}${request.externalId ? ' with the given externalId' : ''}: `
       + `${e.name}: ${shorten(String(e.message), SERVICE_TEXT)}.${advice}`, { cause: e });

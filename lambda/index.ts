@@ -7,7 +7,7 @@ import { converge } from './converge';
 import { deadlineOf } from './deadline';
 import { logFailure, reported } from './failure';
 import { createLog, Log } from './log';
-import { readProperties, ResourceSettings } from './properties';
+import { previousDeclaration, readProperties, ResourceSettings } from './properties';
 import { successorOf } from './successor';
 
 export { SAFETY_MARGIN_MS } from './deadline';
@@ -108,18 +108,8 @@ async function connect(settings: ResourceSettings, event: ConnectionPreferencesE
   return new ConnectionPreferencesApi({ log, deadline, credentials, principal: settings.assumeRoleArn });
 }
 
-/**
- * The preferences the stack declared before this Update, for the drift check; none when they were for another
- * account or catalog (a replacement) or cannot be read.
- */
 function previousPreferences(old: ConnectionPreferencesResourceProperties, settings: ResourceSettings, log: Log): DesiredPreferences | undefined {
-  let before: ResourceSettings;
-  try {
-    before = readProperties(old);
-  } catch (e) {
-    log('decision', { outcome: 'no drift check', why: `the previous properties are invalid: ${(e as Error).message}` });
-    return undefined;
-  }
-  const sameTarget = before.desired.catalog === settings.desired.catalog && before.assumeRoleArn === settings.assumeRoleArn;
-  return sameTarget ? before.desired : undefined;
+  const { previous, unreadable } = previousDeclaration(old, settings);
+  if (unreadable) log('decision', { outcome: 'no drift check', why: `the previous properties are invalid: ${unreadable}` });
+  return previous;
 }

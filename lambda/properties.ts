@@ -41,3 +41,19 @@ export function readProperties(properties: ConnectionPreferencesResourceProperti
     externalId: properties.ExternalId,
   };
 }
+
+/**
+ * The preferences the stack declared before an Update, for the drift check: none when they were for another account
+ * or catalog (a replacement), or when they cannot be read (`unreadable` says why). The handler and plan both decide
+ * with this.
+ */
+export function previousDeclaration(old: ConnectionPreferencesResourceProperties, settings: ResourceSettings): { previous?: DesiredPreferences; unreadable?: string } {
+  let before: ResourceSettings;
+  try {
+    before = readProperties(old);
+  } catch (e) {
+    return { unreadable: (e as Error).message };
+  }
+  const sameTarget = before.desired.catalog === settings.desired.catalog && before.assumeRoleArn === settings.assumeRoleArn;
+  return sameTarget ? { previous: before.desired } : {};
+}

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'util';
 import type { DesiredPreferences } from '../../lambda/connection-preferences-api';
 import { Difference, differenceOf, describeDifference, samePreferences } from '../../lambda/converge';
-import { readProperties, ResourceSettings } from '../../lambda/properties';
+import { previousDeclaration, readProperties } from '../../lambda/properties';
 import type { ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
 
 /**
@@ -50,7 +50,7 @@ export function decideDeploy(declared: ConnectionPreferencesResourceProperties, 
   }
   // The handler's drift check (converge's checkDrift) runs on an Update, before it writes, against what the stack
   // declared before, when that was for the same account and catalog.
-  const previous = request === 'Update' ? previousPreferences(deployed!, settings) : undefined;
+  const previous = request === 'Update' ? previousDeclaration(deployed!, settings).previous : undefined;
   if (previous && !samePreferences(live, previous)) {
     const blocked = settings.driftPolicy === 'fail';
     return { request, status: blocked ? 'blocked' : 'change', changes, drift: driftOf(previous, live, blocked ? 'fails' : 'overwrites') };
@@ -60,18 +60,4 @@ export function decideDeploy(declared: ConnectionPreferencesResourceProperties, 
 
 function driftOf(before: DesiredPreferences, live: DesiredPreferences, deploy: Drift['deploy']): Drift {
   return { description: describeDifference(before, live), changes: differenceOf(before, live), deploy };
-}
-
-/**
- * As the handler's previousPreferences (lambda/index.ts): the preferences the stack declared before, unless they
- * were for another account or catalog (a replacement) or are invalid, when there is nothing to compare with.
- */
-function previousPreferences(old: ConnectionPreferencesResourceProperties, settings: ResourceSettings): DesiredPreferences | undefined {
-  try {
-    const before = readProperties(old);
-    const sameTarget = before.desired.catalog === settings.desired.catalog && before.assumeRoleArn === settings.assumeRoleArn;
-    return sameTarget ? before.desired : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -202,7 +202,7 @@ async function readLive(resource: DeclaredResource, access: StackAccess, calls: 
   const { assumeRoleArn: roleArn, externalId, desired: { catalog } } = settings;
   const log = () => undefined;
   const credentials = roleArn === undefined ? access.credentials : await calls.call('STS', 'AssumeRole', undefined, `of ${roleArn}`,
-    (deadline) => assumeRole({ roleArn, externalId, sessionName: 'connection-preferences-plan', deadline, log }));
+    (deadline) => assumeRole({ roleArn, externalId, sessionName: 'connection-preferences-plan', deadline, log, caller: 'the identity that runs plan' }));
   const live = await calls.call('Partner Central', 'GetConnectionPreferences', undefined, `for the ${catalog} catalog${roleArn ? ` as ${roleArn}` : ''}`,
     (deadline) => new ConnectionPreferencesApi({ log, deadline, credentials, principal: roleArn ?? 'your credentials' }).read(catalog, 1));
   return { settings, live };
