@@ -6,6 +6,7 @@ import { pathToFileURL } from 'url';
 import { gzipSync } from 'zlib';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_CONCURRENCY, planAssembly } from '../bin/cli/plan';
 import { customResourceRequest } from '../emulator/cloudformation-custom-resource';
 import { credentialsOfAccount, Emulator } from '../emulator/emulator';
 import { runInLambdaProcess } from '../emulator/lambda-process';
@@ -27,10 +28,17 @@ export interface BenchSizes {
   readonly contentionWriters: number;
   /** The Lambda's remaining time when the failure cases start. */
   readonly budgetMs: number;
+  /** Stacks in the large plan, each managing another account through a role. */
+  readonly planStacks: number;
+  /** Plans of each app, each. */
+  readonly planRuns: number;
 }
 
-export const FULL: BenchSizes = { requireRuns: 20, synthRuns: 3, synthStacks: 100, contentionWriters: 8, budgetMs: 30_000 };
-export const TINY: BenchSizes = { requireRuns: 2, synthRuns: 1, synthStacks: 2, contentionWriters: 3, budgetMs: SAFETY_MARGIN_MS + 1_500 };
+export const FULL: BenchSizes = { requireRuns: 20, synthRuns: 3, synthStacks: 100, contentionWriters: 8, budgetMs: 30_000, planStacks: 100, planRuns: 3 };
+export const TINY: BenchSizes = { requireRuns: 2, synthRuns: 1, synthStacks: 2, contentionWriters: 3, budgetMs: SAFETY_MARGIN_MS + 1_500, planStacks: 3, planRuns: 1 };
+
+/** The latency the emulator adds to every call while plans are measured: a remote service's, roughly. */
+const PLAN_LATENCY_MS = 100;
 
 export type Results = Record<string, number | string>;
 
@@ -47,8 +55,13 @@ export async function runBenchmarks(sizes: BenchSizes, progress: (what: string) 
     const api = await apiFigures(sizes);
     progress('synth');
     const synth = synthFigures(sizes);
+    progress(`plan, with ${PLAN_LATENCY_MS} ms per call`);
+    const plan = await planFigures(sizes);
     progress('resources');
-    return { ...bundle, ...load, ...api, ...synth, ...resourceFigures(), synthStacks: sizes.synthStacks, node: process.version, cpus: cpuModel() };
+    return {
+      ...bundle, ...load, ...api, ...synth, ...plan, ...resourceFigures(),
+      synthStacks: sizes.synthStacks, planStacks: sizes.planStacks, node: process.version, cpus: cpuModel(),
+    };
   } finally {
     rmSync(workDirectory, { recursive: true, force: true });
   }
@@ -219,6 +232,45 @@ function synthFigures(sizes: BenchSizes): Results {
     synthRatio100: round(median(times.withN) / median(times.withoutN)),
     handlerAssetsInAssembly: handlerAssets.length,
   };
+}
+
+/**
+ * `connection-preferences plan` over 1 and over N stacks, each managing another account through assumeRoleArn,
+ * against the emulator with PLAN_LATENCY_MS per call (GetTemplate, AssumeRole, GetConnectionPreferences), with the
+ * command's default concurrency. Read one by one, N stacks would take about N times as long as one.
+ */
+async function planFigures(sizes: BenchSizes): Promise<Results> {
+  const assemblyOf = (stacks: number) => {
+    const outdir = tempDir('bench-plan-');
+    const { status, stderr } = spawnSync(process.execPath, [path.join(__dirname, 'synth-app.js'), String(stacks), 'roles', outdir], { encoding: 'utf8' });
+    if (status !== 0) throw new Error(`synth of ${stacks} stacks with roles failed: ${stderr}`);
+    return outdir;
+  };
+  const [one, many] = [assemblyOf(1), assemblyOf(sizes.planStacks)];
+  const emulator = new Emulator({ latencyMs: PLAN_LATENCY_MS });
+  const emulatorEndpoint = await emulator.start();
+  try {
+    const plan = async (assembly: string) => {
+      const started = process.hrtime.bigint();
+      const report = await planAssembly(assembly, { emulatorEndpoint });
+      if (report.exitCode === 1) throw new Error(`plan failed: ${report.resources.find((r) => r.error)?.error}`);
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    await plan(one); // The first plan in a process loads the SDK clients.
+    const times = { one: [] as number[], many: [] as number[] };
+    for (let i = 0; i < sizes.planRuns; i++) {
+      times.one.push(await plan(one));
+      times.many.push(await plan(many));
+    }
+    return {
+      planMs1: round(median(times.one)),
+      planMs100: round(median(times.many)),
+      planRatio100: round(median(times.many) / median(times.one)),
+      planConcurrency: DEFAULT_CONCURRENCY,
+    };
+  } finally {
+    await emulator.stop();
+  }
 }
 
 /** Resources the construct adds to a stack, and what another one in the same stack adds. */

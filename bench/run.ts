@@ -16,6 +16,7 @@ const TARGETS: Record<string, [string, (v: number, r: Results) => boolean]> = {
   apiDownFailMs: ['< deadline, ≈ 10 s + SDK retries at most', (v, r) => v < Number(r.deadlineMs) && v < 15_000],
   conflictStormFailMs: ['< deadline', (v, r) => v < Number(r.deadlineMs)],
   synthRatio100: ['≤ 1.5', (v) => v <= 1.5],
+  planRatio100: ['≤ 10', (v) => v <= 10],
   handlerAssetsInAssembly: ['1', (v) => v === 1],
   resourcesPerExtraInstance: ['1', (v) => v === 1],
 };

@@ -11,7 +11,7 @@ test('the benchmark runs and produces every figure', async () => {
     'callsPerChange', 'callsPerNoop', 'callsPerDeleteRetain', 'callsPerOneConflict',
     'contentionWriters', 'contentionSucceeded', 'contentionLostWrites', 'contentionP50Ms', 'contentionP95Ms',
     'apiDownFailMs', 'conflictStormFailMs', 'deadlineMs',
-    'synthMs1', 'synthMs100', 'synthRatio100', 'handlerAssetsInAssembly',
+    'synthMs1', 'synthMs100', 'synthRatio100', 'handlerAssetsInAssembly', 'planMs1', 'planMs100', 'planRatio100',
     'resourcesPerStack', 'resourcesPerExtraInstance',
   ];
   for (const figure of figures) {
