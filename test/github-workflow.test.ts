@@ -37,25 +37,23 @@ describe('the pull-request job, run against the emulator', () => {
     project = consumerProject();
   });
 
-  test('changes pending: the job passes and posts the plan as one comment, which the next run updates', async () => {
-    const first = await runJob(project, WORKFLOW.jobs.plan);
-    expect(first.output).toBeUndefined();
+  test('changes pending: the job passes and posts the plan as one comment', async () => {
+    const run = await runJob(project, WORKFLOW.jobs.plan);
+    expect(run.output).toBeUndefined();
     const comments = commentsOf(project);
     expect(comments).toHaveLength(1);
     expect(comments[0].body.startsWith(`${MARKER}\n### Connection preferences plan`)).toBe(true);
     expect(comments[0].body).toContain('| PartnerConnectionPreferences | PartnerConnectionPreferences/ConnectionPreferences | 123456789012 | AWS |');
-    expect(first.outputs).toEqual({ 'exit-code': '2' });
-
-    const second = await runJob(project, WORKFLOW.jobs.plan);
-    expect(second.output).toBeUndefined();
-    expect(commentsOf(project).map((c) => c.id)).toEqual([comments[0].id]);
+    expect(run.outputs).toEqual({ 'exit-code': '2' });
   });
 
-  test('errors: the comment shows them, and the job fails after posting it', async () => {
+  test('errors, on the next push: the same comment now shows them, and the job fails after updating it', async () => {
+    const [posted] = commentsOf(project);
     emulator.inject({ kind: 'access-denied', count: 1_000 });
     try {
       const run = await runJob(project, WORKFLOW.jobs.plan);
       expect(run).toMatchObject({ failedStep: 'Fail on plan errors', outputs: { 'exit-code': '1' } });
+      expect(commentsOf(project).map((c) => c.id)).toEqual([posted.id]);
       expect(commentsOf(project)[0].body).toMatch(/Partner Central denied GetConnectionPreferences/);
     } finally {
       emulator.clearFaults();

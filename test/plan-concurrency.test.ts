@@ -51,17 +51,12 @@ beforeEach(() => {
 });
 
 test('reads at most --concurrency resources at once, each with at most two calls in flight, and keeps the declaration order', async () => {
-  const started = Date.now();
   const report = await planAssembly(assembly, { concurrency: 4, emulatorEndpoint: proxyUrl });
-  const elapsed = Date.now() - started;
 
   expect(report.resources.map((r) => [r.stack, r.account, r.status])).toEqual(Array.from({ length: STACKS }, (_, i) => [stackName(i), accountOf(i), 'change']));
   expect(inFlight.most).toBeGreaterThan(4);
   expect(inFlight.most).toBeLessThanOrEqual(2 * 4);
-  // Two calls one after the other per resource (AssumeRole, then GetConnectionPreferences; GetTemplate meanwhile):
-  // 12 rounds of 4, where one at a time would take 48 (with room for a busy machine).
-  expect(elapsed).toBeGreaterThanOrEqual((STACKS / 4) * 2 * LATENCY_MS);
-  expect(elapsed).toBeLessThan(0.75 * STACKS * 2 * LATENCY_MS);
+  // How long that takes is the benchmark's to measure (planRatio100), not a test's.
 });
 
 test('one at a time with --concurrency 1, and the default reads all these stacks at once', async () => {
