@@ -1,19 +1,17 @@
-import { execFile } from 'child_process';
 import { readdirSync } from 'fs';
 import * as path from 'path';
-import { promisify } from 'util';
 import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { DEFAULT_ACCOUNT, Emulator } from '../emulator/emulator';
 import { deployLocally } from '../bin/cli/local-deploy';
 import { AccessType, ConnectionPreferences } from '../lib';
+import { runCommand } from './plan-command';
 import { synthesizeApp, tempDir } from './support/synth';
 
 jest.setTimeout(120_000);
 
-const root = path.join(__dirname, '..');
-/** Runs the command the package ships, as `npx connection-preferences plan ...` would. */
-const planWith = (env: NodeJS.ProcessEnv, ...args: string[]) => promisify(execFile)(process.execPath, [path.join(root, 'assets', 'cli', 'connection-preferences.js'), 'plan', ...args], { cwd: root, env })
-  .then(({ stdout }) => ({ code: 0, stdout }), (e) => ({ code: e.code as number, stdout: `${e.stdout}${e.stderr}` }));
+/** Runs the command the package ships, as `npx connection-preferences plan ...` would; stderr follows stdout. */
+const planWith = (env: NodeJS.ProcessEnv, ...args: string[]) => runCommand(['plan', ...args], { env })
+  .then(({ code, stdout, stderr }) => ({ code, stdout: `${stdout}${stderr}` }));
 const plan = (...args: string[]) => planWith(process.env, ...args);
 
 const declaring = (accessType: AccessType, excluded?: string[]) => synthesizeApp({
