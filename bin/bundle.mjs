@@ -24,7 +24,8 @@ const common = {
 rmSync(new URL('../assets/handler', import.meta.url), { recursive: true, force: true });
 await build({
   ...common,
-  entryPoints: ['lambda/index.ts'],
+  // The monitor's function shares the asset and its chunks: one upload, one SDK copy for both functions.
+  entryPoints: ['lambda/index.ts', 'lambda/monitor.ts'],
   outdir: 'assets/handler',
   format: 'esm',
   splitting: true,

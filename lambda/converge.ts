@@ -16,6 +16,11 @@ export interface ConvergeOptions {
   readonly previous?: DesiredPreferences;
   /** `overwrite` converges anyway and logs what it overwrote; `fail` fails without writing. */
   readonly driftPolicy: 'overwrite' | 'fail';
+  /**
+   * Runs after each read that finds a difference, before the write: throwing stops without writing. The monitor's
+   * reconcile checks there that no deploy of its stack has started since it read the declaration.
+   */
+  readonly beforeWrite?: (live: LivePreferences) => Promise<void>;
 }
 
 const BACKOFF_BASE_MS = 100;
@@ -37,6 +42,7 @@ export async function converge(api: ConnectionPreferencesApi, desired: DesiredPr
       return live;
     }
     checkDrift(live, desired, options);
+    await options.beforeWrite?.(live);
     try {
       const written = await api.write(desired, live.revision, attempt);
       options.log('decision', { attempt, revision: written.revision, previousRevision: live.revision, outcome: 'written' });

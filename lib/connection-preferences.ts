@@ -2,6 +2,7 @@ import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Token } fr
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { ConnectionPreferencesProvider, DEFAULT_TIMEOUT, partnerCentralStatement } from './connection-preferences-provider';
+import { recordDeclaration } from './declared-resources';
 import { ACCESS_TYPE_WITH_EXCLUSIONS, accountOfRoleArn, preferenceProblems } from './preference-rules';
 import {
   ConnectionPreferencesResourceAttributes,
@@ -174,6 +175,7 @@ export class ConnectionPreferences extends Construct {
       properties,
     });
     provider.dependOnLogGroup(resource);
+    recordDeclaration({ construct: this, properties });
     provider.permit(resource, { catalog: this.catalog, assumeRoleArn: props.assumeRoleArn }, {
       neededOnDelete: removalPolicy === RemovalPolicy.DESTROY,
     });
