@@ -7,8 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 
-/** The handler bundle that the library's build writes (lambda/bundle.mjs) and the package ships. */
-const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'handler');
+/** The handler bundle that the library's build writes (lambda/bundle.mjs) and the package ships, monitor included. */
+export const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'handler');
 
 /**
  * How long one Create, Update or Delete may take unless a ConnectionPreferences sets `timeout`. Every wait of the
@@ -89,7 +89,9 @@ export class ConnectionPreferencesProvider extends Construct {
    */
   permit(resource: Construct, target: Target, options: { neededOnDelete: boolean }): void {
     if (options.neededOnDelete) {
-      const statement = target.assumeRoleArn === undefined ? partnerCentralStatement([target.catalog]) : assumeRoleStatement([target.assumeRoleArn]);
+      const statement = target.assumeRoleArn === undefined
+        ? partnerCentralStatement(MANAGE_CONNECTION_PREFERENCES, [target.catalog])
+        : assumeRoleStatement([target.assumeRoleArn]);
       const targetHash = createHash('sha256').update(JSON.stringify(Stack.of(this).resolve(target))).digest('hex').slice(0, 8);
       const policy = new iam.Policy(resource, `DeletePermissions${targetHash}`, {
         roles: [this.handler.role!],
@@ -105,7 +107,8 @@ export class ConnectionPreferencesProvider extends Construct {
       this.roleArns.add(target.assumeRoleArn);
     } else {
       if (this.catalogs.size === 0) {
-        this.handler.addToRolePolicy(partnerCentralStatement(Lazy.list({ produce: () => [...this.catalogs].sort() })));
+        const catalogs = Lazy.list({ produce: () => [...this.catalogs].sort() });
+        this.handler.addToRolePolicy(partnerCentralStatement(MANAGE_CONNECTION_PREFERENCES, catalogs));
         Validations.of(this.handler.role!.node.findChild('DefaultPolicy')).acknowledge(PARTNER_CENTRAL_RESOURCE_STAR);
       }
       this.catalogs.add(target.catalog);
@@ -138,10 +141,15 @@ export interface Target {
   readonly assumeRoleArn?: string;
 }
 
+export const GET_CONNECTION_PREFERENCES = 'partnercentral:GetConnectionPreferences';
+export const UPDATE_CONNECTION_PREFERENCES = 'partnercentral:UpdateConnectionPreferences';
+/** What managing the preferences takes: the handler's, and a role's in another account. A monitor that only reports reads. */
+export const MANAGE_CONNECTION_PREFERENCES = [GET_CONNECTION_PREFERENCES, UPDATE_CONNECTION_PREFERENCES];
+
 /** Neither action supports resource-level scoping; the catalog condition is the narrowest IAM allows. */
-export function partnerCentralStatement(catalogs: string[]): iam.PolicyStatement {
+export function partnerCentralStatement(actions: string[], catalogs: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
-    actions: ['partnercentral:GetConnectionPreferences', 'partnercentral:UpdateConnectionPreferences'],
+    actions,
     resources: ['*'],
     conditions: { StringEquals: { 'partnercentral:Catalog': catalogs } },
   });
@@ -157,7 +165,7 @@ function listOwnStackResourcesStatement(): iam.PolicyStatement {
   return new iam.PolicyStatement({ actions: ['cloudformation:ListStackResources'], resources: [Aws.STACK_ID] });
 }
 
-function assumeRoleStatement(roleArns: string[]): iam.PolicyStatement {
+export function assumeRoleStatement(roleArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns });
 }
 
@@ -165,12 +173,12 @@ function assumeRoleStatement(roleArns: string[]): iam.PolicyStatement {
  * cdk-nag (AwsSolutions) findings that come with what this construct must do, acknowledged on the resources it owns
  * and nowhere else, each with its reason. A finding on anything else stays visible.
  */
-const PARTNER_CENTRAL_RESOURCE_STAR = {
+export const PARTNER_CENTRAL_RESOURCE_STAR = {
   id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
   reason: 'partnercentral:GetConnectionPreferences and UpdateConnectionPreferences support no resource-level permissions; '
     + 'the statement is scoped with the partnercentral:Catalog condition instead.',
 };
-const BASIC_EXECUTION_ROLE = {
+export const BASIC_EXECUTION_ROLE = {
   id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
   reason: 'AWSLambdaBasicExecutionRole only lets the function write its logs (logs:CreateLogGroup, CreateLogStream, PutLogEvents).',
 };

@@ -1,7 +1,7 @@
 import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { ConnectionPreferencesProvider, DEFAULT_TIMEOUT, partnerCentralStatement } from './connection-preferences-provider';
+import { ConnectionPreferencesProvider, DEFAULT_TIMEOUT, MANAGE_CONNECTION_PREFERENCES, partnerCentralStatement } from './connection-preferences-provider';
 import { recordDeclaration } from './declared-resources';
 import { ACCESS_TYPE_WITH_EXCLUSIONS, accountOfRoleArn, preferenceProblems } from './preference-rules';
 import {
@@ -119,7 +119,7 @@ export class ConnectionPreferences extends Construct {
    * named by `assumeRoleArn` needs in the partner account, and what the handler's own role gets.
    */
   static policyStatement(catalogs: Catalog[]): iam.PolicyStatement {
-    return partnerCentralStatement(catalogs);
+    return partnerCentralStatement(MANAGE_CONNECTION_PREFERENCES, catalogs);
   }
 
   /** The ARN of the connection preferences, which names the account and catalog. */
