@@ -1,1 +1,2 @@
 export * from './connection-preferences';
+export * from './connection-preferences-monitor';
