@@ -1,9 +1,12 @@
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { AccessType, Catalog, ConnectionPreferences } from '../lib';
+import { AccessType, Catalog, ConnectionPreferences, ConnectionPreferencesMonitor, MonitorMode } from '../lib';
 
-/** A stack with every kind of ConnectionPreferences: own account, DESTROY with its own policy, a cross-account role. */
+/**
+ * A stack with every kind of ConnectionPreferences: own account, DESTROY with its own policy, a cross-account role;
+ * and the monitor with all its resources: reconciling (it may update), checking on change, its alarms.
+ */
 function appWithEveryVariant() {
   const app = new App();
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -13,6 +16,7 @@ function appWithEveryVariant() {
   new ConnectionPreferences(stack, 'CrossAccount', {
     accessType: AccessType.DENY_ALL, assumeRoleArn: 'arn:aws:iam::444455556666:role/pc', externalId: 'ext-1', removalPolicy: RemovalPolicy.DESTROY,
   });
+  new ConnectionPreferencesMonitor(stack, 'Monitor', { mode: MonitorMode.RECONCILE, detectOnChange: true });
   return { app, stack };
 }
 
@@ -33,5 +37,5 @@ test('the construct acknowledges only its own resources: the same finding elsewh
     report = (e as Error).message;
   }
   expect(report).toMatch(/Partner\/Unrelated\/DefaultPolicy\/Resource[\s\S]*AwsSolutions-IAM5\[Resource::\*\]/);
-  expect(report).not.toMatch(/PartnerCentralConnectionPreferencesProvider|DeletePermissions/);
+  expect(report).not.toMatch(/PartnerCentralConnectionPreferencesProvider|DeletePermissions|Partner\/Monitor/);
 });
