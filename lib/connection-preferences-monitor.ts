@@ -171,8 +171,9 @@ export class ConnectionPreferencesMonitor extends Construct {
 
   /**
    * The function's own policy, as a document computed at synth from every ConnectionPreferences the stack has by
-   * then (they may be declared after the monitor): statements appear only for what the stack declares. The
-   * function depends on it, so that its first run has its permissions.
+   * then (they may be declared after the monitor): statements appear only for what the stack declares. An L1
+   * policy, because iam.Policy's statements are fixed when they are added, and a lazy list can empty a statement's
+   * resources but not leave the statement out. The function depends on it, so that its first run has its permissions.
    */
   private grantChecks(stack: Stack): void {
     const actions = this.mode === MonitorMode.RECONCILE ? MANAGE_CONNECTION_PREFERENCES : [GET_CONNECTION_PREFERENCES];
