@@ -28,6 +28,24 @@ export interface StoredStack {
   TemplateBody?: string;
   StackStatus: string;
   Resources: Record<string, StackResource>;
+  /** ISO times, as DescribeStacks answers them. Stacks of state files from before they were kept have no CreationTime. */
+  CreationTime?: string;
+  /** When the last update began: CloudFormation sets it then, and a rollback does not undo it. Absent until an update. */
+  LastUpdatedTime?: string;
+}
+
+/** Epoch: the creation time of a stack that was recorded without one and has no resources to tell. */
+const UNKNOWN_CREATION_TIME = new Date(0).toISOString();
+
+/**
+ * When a stack was created: as recorded, or for a stack from an older state file, the earliest time one of its
+ * resources was recorded (no later than the creation), or the epoch. Stable as long as the stack is not updated, and
+ * an update keeps what it was then.
+ */
+export function creationTimeOf(stack: StoredStack): string {
+  if (stack.CreationTime) return stack.CreationTime;
+  const times = Object.values(stack.Resources).map((r) => r.LastUpdatedTimestamp).filter(Boolean).sort();
+  return times[0] ?? UNKNOWN_CREATION_TIME;
 }
 
 /** A custom resource request as CloudFormation sends it (without the ResponseURL), and what came of it. */
@@ -108,7 +126,7 @@ export class StackOperation {
   static newStack(stackName: string, account: string, region: string, template: Template): StoredStack {
     return {
       StackName: stackName, Account: account, Region: region, Template: template, StackStatus: 'CREATE_IN_PROGRESS', Resources: {},
-      StackId: `arn:aws:cloudformation:${region}:${account}:stack/${stackName}/${randomUUID()}`,
+      CreationTime: new Date().toISOString(), StackId: `arn:aws:cloudformation:${region}:${account}:stack/${stackName}/${randomUUID()}`,
     };
   }
 
@@ -116,6 +134,8 @@ export class StackOperation {
   async deploy(): Promise<StackOperationResult> {
     const kind = this.previous ? 'UPDATE' : 'CREATE';
     this.stack.StackStatus = `${kind}_IN_PROGRESS`;
+    if (this.previous) Object.assign(this.stack, { CreationTime: creationTimeOf(this.previous), LastUpdatedTime: new Date().toISOString() });
+    const times = { CreationTime: this.stack.CreationTime, LastUpdatedTime: this.stack.LastUpdatedTime };
     const done: Change[] = [];
     const failure = await this.updatePhase(done) ?? this.outputsFailure();
     if (!failure) {
@@ -124,7 +144,8 @@ export class StackOperation {
       return { status: this.stack.StackStatus, laterFailures: this.laterFailures };
     }
     await this.rollBack(done);
-    if (this.previous) Object.assign(this.stack, structuredClone(this.previous));
+    // The previous template and resources come back; the time of the update that rolled back stays.
+    if (this.previous) Object.assign(this.stack, structuredClone(this.previous), times);
     this.stack.StackStatus = this.previous ? `UPDATE_ROLLBACK_${this.laterFailures.length ? 'FAILED' : 'COMPLETE'}` : 'ROLLBACK_COMPLETE';
     return { status: this.stack.StackStatus, failure, laterFailures: this.laterFailures };
   }

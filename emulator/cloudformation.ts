@@ -1,6 +1,6 @@
 import { ApiError, AwsReply, AwsRequest, EmulatedService, escapeXml, queryProtocol } from './aws-protocol';
 import {
-  CustomResourceExchange, ExchangeObserver, StackOperation, StackOperationResult, StoredStack,
+  creationTimeOf, CustomResourceExchange, ExchangeObserver, StackOperation, StackOperationResult, StoredStack,
 } from './cloudformation-stack-operation';
 import { acceptResponse, ResourceFailure } from './cloudformation-custom-resource';
 import type { Template } from './cloudformation-template';
@@ -27,11 +27,11 @@ const PAGE_SIZE = 100;
 const GRACE_AFTER_FUNCTION_ERROR_MS = 2_000;
 
 /**
- * CloudFormation for the stacks of a local deploy: GetTemplate and ListStackResources in its query protocol, and the
- * stack operations (cloudformation-stack-operation.ts). A custom resource gets CloudFormation's request through an
- * asynchronous invocation of its ServiceToken, with a presigned ResponseURL (s3-response-bucket.ts); CloudFormation
- * then waits, up to the resource's ServiceTimeout, for a response that keeps its contract: at most 4,096 bytes, a
- * Status, the request's ids, a Reason on failure, the same PhysicalResourceId on Delete, Data of strings.
+ * CloudFormation for the stacks of a local deploy: DescribeStacks, GetTemplate and ListStackResources in its query
+ * protocol, and the stack operations (cloudformation-stack-operation.ts). A custom resource gets CloudFormation's
+ * request through an asynchronous invocation of its ServiceToken, with a presigned ResponseURL (s3-response-bucket.ts);
+ * CloudFormation then waits, up to the resource's ServiceTimeout, for a response that keeps its contract: at most
+ * 4,096 bytes, a Status, the request's ids, a Reason on failure, the same PhysicalResourceId on Delete, Data of strings.
  */
 export class CloudFormationService implements EmulatedService {
   /** By account, region and name, as CloudFormation keeps them. */
@@ -48,23 +48,21 @@ export class CloudFormationService implements EmulatedService {
     call.operation = params.Action ?? '';
     call.request = params;
     try {
-      if (call.operation !== 'GetTemplate' && call.operation !== 'ListStackResources') {
-        throw new ApiError('InvalidAction', `Could not find operation ${call.operation}`, {}, 400);
+      const callersStacks = [...this.stacks.values()].filter((s) => s.Account === call.account && s.Region === call.region);
+      switch (call.operation) {
+        case 'DescribeStacks': {
+          // Without a name, DescribeStacks describes every stack of the account and region.
+          const described = params.StackName ? [stackNamed(callersStacks, params.StackName)] : callersStacks;
+          return queryProtocol.result('DescribeStacks', NAMESPACE, `<Stacks>${described.map(describeStack).join('')}</Stacks>`);
+        }
+        case 'GetTemplate': {
+          const stack = stackNamed(callersStacks, params.StackName);
+          return queryProtocol.result('GetTemplate', NAMESPACE, `<TemplateBody>${escapeXml(stack.TemplateBody ?? JSON.stringify(stack.Template))}</TemplateBody>`
+            + '<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>');
+        }
+        case 'ListStackResources': return this.listStackResources(stackNamed(callersStacks, params.StackName), params.NextToken);
+        default: throw new ApiError('InvalidAction', `Could not find operation ${call.operation}`, {}, 400);
       }
-      const stack = [...this.stacks.values()].find((s) => (s.StackName === params.StackName || s.StackId === params.StackName)
-        && s.Account === call.account && s.Region === call.region);
-      if (!stack) throw new ApiError('ValidationError', `Stack with id ${params.StackName} does not exist`, {}, 400);
-      if (call.operation === 'GetTemplate') {
-        return queryProtocol.result('GetTemplate', NAMESPACE, `<TemplateBody>${escapeXml(stack.TemplateBody ?? JSON.stringify(stack.Template))}</TemplateBody>`
-          + '<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>');
-      }
-      const resources = Object.values(stack.Resources);
-      const start = Number(params.NextToken ?? 0);
-      const page = resources.slice(start, start + PAGE_SIZE).map((r) => `<member><LogicalResourceId>${r.LogicalResourceId}</LogicalResourceId>`
-        + `<PhysicalResourceId>${escapeXml(r.PhysicalResourceId)}</PhysicalResourceId><ResourceType>${r.ResourceType}</ResourceType>`
-        + `<LastUpdatedTimestamp>${r.LastUpdatedTimestamp}</LastUpdatedTimestamp><ResourceStatus>${r.ResourceStatus}</ResourceStatus></member>`);
-      const next = start + PAGE_SIZE < resources.length ? `<NextToken>${start + PAGE_SIZE}</NextToken>` : '';
-      return queryProtocol.result('ListStackResources', NAMESPACE, `<StackResourceSummaries>${page.join('')}</StackResourceSummaries>${next}`);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       return this.errorReply(e.errorName, e.message, e.status ?? 400);
@@ -73,6 +71,16 @@ export class CloudFormationService implements EmulatedService {
 
   errorReply(errorName: string, message: string, status: number): AwsReply {
     return queryProtocol.error(NAMESPACE, errorName, message, status);
+  }
+
+  private listStackResources(stack: StoredStack, nextToken: string | undefined): AwsReply {
+    const resources = Object.values(stack.Resources);
+    const start = Number(nextToken ?? 0);
+    const page = resources.slice(start, start + PAGE_SIZE).map((r) => `<member><LogicalResourceId>${r.LogicalResourceId}</LogicalResourceId>`
+      + `<PhysicalResourceId>${escapeXml(r.PhysicalResourceId)}</PhysicalResourceId><ResourceType>${r.ResourceType}</ResourceType>`
+      + `<LastUpdatedTimestamp>${r.LastUpdatedTimestamp}</LastUpdatedTimestamp><ResourceStatus>${r.ResourceStatus}</ResourceStatus></member>`);
+    const next = start + PAGE_SIZE < resources.length ? `<NextToken>${start + PAGE_SIZE}</NextToken>` : '';
+    return queryProtocol.result('ListStackResources', NAMESPACE, `<StackResourceSummaries>${page.join('')}</StackResourceSummaries>${next}`);
   }
 
   /** A stack of an account and region, by name. */
@@ -175,4 +183,27 @@ export class CloudFormationService implements EmulatedService {
       clearTimeout(timer);
     }
   }
+}
+
+/** One of the caller's stacks, by name or stack id, or CloudFormation's error. */
+function stackNamed(callersStacks: StoredStack[], nameOrId: string | undefined): StoredStack {
+  const stack = callersStacks.find((s) => s.StackName === nameOrId || s.StackId === nameOrId);
+  if (!stack) throw new ApiError('ValidationError', `Stack with id ${nameOrId} does not exist`, {}, 400);
+  return stack;
+}
+
+/**
+ * A stack as DescribeStacks answers it: its status, times and parameters. The local CloudFormation takes no parameter
+ * values, so each parameter has its template default (none when it has no default), masked when NoEcho.
+ */
+function describeStack(stack: StoredStack): string {
+  const parameters = Object.entries(stack.Template.Parameters ?? {}).map(([key, parameter]) => {
+    const noEcho = String((parameter as { NoEcho?: unknown }).NoEcho) === 'true';
+    const value = parameter.Default === undefined ? '' : `<ParameterValue>${noEcho ? '****' : escapeXml(String(parameter.Default))}</ParameterValue>`;
+    return `<member><ParameterKey>${escapeXml(key)}</ParameterKey>${value}</member>`;
+  });
+  return `<member><StackName>${escapeXml(stack.StackName)}</StackName><StackId>${escapeXml(stack.StackId)}</StackId>`
+    + `<StackStatus>${stack.StackStatus}</StackStatus><CreationTime>${creationTimeOf(stack)}</CreationTime>`
+    + (stack.LastUpdatedTime ? `<LastUpdatedTime>${stack.LastUpdatedTime}</LastUpdatedTime>` : '')
+    + `<Parameters>${parameters.join('')}</Parameters></member>`;
 }

@@ -4,6 +4,7 @@ import { AddressInfo } from 'net';
 import * as path from 'path';
 import { accountOfAccessKey, AwsReply, EmulatedService, parseJson, RecordedCall, sleep } from './aws-protocol';
 import { CloudFormationService, StoredStack } from './cloudformation';
+import { EventBridgeService } from './eventbridge';
 import { FunctionConfiguration, LambdaService } from './lambda';
 import { EmulatorSettings, Fault, Operation, PartnerCentralService, Preferences, StoredDocument } from './partner-central';
 import { ResponseBucket } from './s3-response-bucket';
@@ -11,6 +12,7 @@ import { StsService } from './sts';
 
 export { DEFAULT_ACCOUNT, accountOfAccessKey, credentialsOfAccount } from './aws-protocol';
 export type { RecordedCall } from './aws-protocol';
+export type { RecordedEvent } from './eventbridge';
 export { DEFAULT_SETTINGS } from './partner-central';
 export type { EmulatorSettings, Fault, Operation, Preferences, RecordedWrite } from './partner-central';
 
@@ -24,10 +26,10 @@ interface PersistedState {
 
 /**
  * The AWS of the tests, the local deploy and `plan --local`, on one loopback endpoint: each signed request goes to
- * the service its SigV4 credential scope names — Partner Central Account (the API under test), STS, CloudFormation
- * and Lambda — and is recorded. Point the SDK at it with AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>).
+ * the service its SigV4 credential scope names — Partner Central Account (the API under test), STS, CloudFormation,
+ * Lambda and EventBridge — and is recorded. Point the SDK at it with AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>).
  * `/_emulator/*` paths let another process read the calls and inject faults. With a state folder, documents, stacks,
- * functions (with their code) and logs are kept between runs.
+ * functions (with their code) and logs are kept between runs; events are not.
  */
 export class Emulator {
   readonly calls: RecordedCall[] = [];
@@ -35,6 +37,7 @@ export class Emulator {
   readonly sts: StsService;
   readonly lambda: LambdaService;
   readonly cloudFormation: CloudFormationService;
+  readonly eventBridge = new EventBridgeService();
   private readonly responseBucket = new ResponseBucket();
   private readonly services: Record<string, EmulatedService>;
   private server?: http.Server;
@@ -46,7 +49,10 @@ export class Emulator {
     this.sts = new StsService(() => this.partnerCentral.settings.roleExternalIds);
     this.lambda = new LambdaService(this.sts, stateDir && path.join(stateDir, 'lambda'), save);
     this.cloudFormation = new CloudFormationService(this.lambda, this.responseBucket, save);
-    this.services = { 'partnercentral-account': this.partnerCentral, 'sts': this.sts, 'lambda': this.lambda, 'cloudformation': this.cloudFormation };
+    this.services = {
+      'partnercentral-account': this.partnerCentral, 'sts': this.sts, 'lambda': this.lambda, 'cloudformation': this.cloudFormation,
+      'events': this.eventBridge,
+    };
     this.load();
   }
 
@@ -64,11 +70,12 @@ export class Emulator {
     return this.calls.filter((c) => c.operation === operation && (account === undefined || c.account === account));
   }
 
-  /** Forgets every document, call, write, fault and issued credential. */
+  /** Forgets every document, call, write, fault, issued credential and event. */
   reset(): void {
     this.partnerCentral.reset();
     this.calls.length = 0;
     this.sts.issuedCredentials.length = 0;
+    this.eventBridge.events.length = 0;
   }
 
   /** Listens on `host:port` (any free port by default) and returns the endpoint URL. */
@@ -138,6 +145,7 @@ export class Emulator {
       switch (route) {
         case 'GET /_emulator/calls': return reply(200, this.calls);
         case 'GET /_emulator/writes': return reply(200, this.writes);
+        case 'GET /_emulator/events': return reply(200, this.eventBridge.events);
         case 'GET /_emulator/settings': return reply(200, this.settings);
         case 'PUT /_emulator/settings': Object.assign(this.settings, parseJson(body)); return reply(200, this.settings);
         case 'POST /_emulator/faults': this.inject(parseJson(body) as Fault); return reply(200, this.partnerCentral.pendingFaults);

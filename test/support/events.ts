@@ -45,7 +45,7 @@ export function testStackOf(account: string): StoredStack {
   const physicalId = `arn:aws:partnercentral:us-east-1:${account}:catalog/AWS/connection-preferences`;
   return {
     StackName: 'Partner', StackId: `arn:aws:cloudformation:${REGION}:${account}:stack/Partner/abc`, Account: account, Region: REGION,
-    Template: {}, StackStatus: 'UPDATE_COMPLETE',
+    Template: {}, StackStatus: 'UPDATE_COMPLETE', CreationTime: '2026-01-01T00:00:00.000Z', LastUpdatedTime: '2026-01-02T00:00:00.000Z',
     Resources: {
       Prefs: {
         LogicalResourceId: 'Prefs', ResourceType: RESOURCE_TYPE, PhysicalResourceId: physicalId, ResourceStatus: 'CREATE_COMPLETE',
