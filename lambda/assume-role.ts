@@ -46,8 +46,8 @@ export async function assumeRole(request: AssumeRoleRequest): Promise<Credential
   }
 }
 
-/** `<stack name>.<logical id>`, in the characters and length STS accepts. */
-export function sessionNameOf(stackId: string, logicalId: string): string {
+/** `<prefix><stack name>.<logical id>`, in the characters and length STS accepts. */
+export function sessionNameOf(stackId: string, logicalId: string, prefix = ''): string {
   const stackName = stackId.split('/')[1] ?? 'stack';
-  return `${stackName}.${logicalId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  return `${prefix}${stackName}.${logicalId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'crypto';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse, Context } from 'aws-lambda';
 import { EXCLUDED_IDS_ATTRIBUTE_MAX_BYTES, type ConnectionPreferencesResourceAttributes, type ConnectionPreferencesResourceProperties } from '../lib/resource-properties';
-import { assumeRole, sessionNameOf } from './assume-role';
-import { ConnectionPreferencesApi, DesiredPreferences, LivePreferences } from './connection-preferences-api';
+import { sessionNameOf } from './assume-role';
+import { connect, ConnectOptions } from './connect';
+import type { DesiredPreferences, LivePreferences } from './connection-preferences-api';
 import { converge } from './converge';
 import { deadlineOf } from './deadline';
 import { logFailure, reported } from './failure';
@@ -43,7 +44,7 @@ async function handle(event: ConnectionPreferencesEvent, deadline: number, log: 
 
   const settings = readProperties(event.ResourceProperties);
   const previous = event.RequestType === 'Update' ? previousPreferences(event.OldResourceProperties, settings, log) : undefined;
-  const api = await connect(settings, event, deadline, log);
+  const api = await connect(settings, connectOptions(event, deadline, log));
   const preferences = await converge(api, settings.desired, { deadline, log, previous, driftPolicy: settings.driftPolicy });
   return {
     // The preferences ARN names the account and catalog: stable for the same target, new for another one, so
@@ -92,20 +93,12 @@ async function deleteResource(physicalResourceId: string, event: ConnectionPrefe
     log('decision', { outcome: 'left as they are', why: `${successor} of the same stack now manages them (a moved or renamed construct)` });
     return;
   }
-  const api = await connect(settings, event, deadline, log);
+  const api = await connect(settings, connectOptions(event, deadline, log));
   await converge(api, { ...RESET, catalog: settings.desired.catalog }, { deadline, log, driftPolicy: 'overwrite' });
 }
 
-async function connect(settings: ResourceSettings, event: ConnectionPreferencesEvent, deadline: number, log: Log): Promise<ConnectionPreferencesApi> {
-  if (!settings.assumeRoleArn) return new ConnectionPreferencesApi({ log, deadline, principal: 'the handler\'s role' });
-  const credentials = await assumeRole({
-    roleArn: settings.assumeRoleArn,
-    externalId: settings.externalId,
-    sessionName: sessionNameOf(event.StackId, event.LogicalResourceId),
-    deadline,
-    log,
-  });
-  return new ConnectionPreferencesApi({ log, deadline, credentials, principal: settings.assumeRoleArn });
+function connectOptions(event: ConnectionPreferencesEvent, deadline: number, log: Log): ConnectOptions {
+  return { sessionName: sessionNameOf(event.StackId, event.LogicalResourceId), deadline, log, caller: 'the handler\'s role' };
 }
 
 function previousPreferences(old: ConnectionPreferencesResourceProperties, settings: ResourceSettings, log: Log): DesiredPreferences | undefined {

@@ -5,6 +5,7 @@ import { ConnectionPreferencesApi, Credentials, DesiredPreferences } from '../..
 import { readProperties } from '../../lambda/properties';
 import type { Difference } from '../../lambda/converge';
 import { callWithinDeadline } from '../../lambda/deadline';
+import { inOrderAtMost } from '../../lambda/in-order';
 import { accountOfRoleArn } from '../../lib/preference-rules';
 import { ConnectionPreferencesResourceProperties } from '../../lib/resource-properties';
 import { SERVICE_TEXT, shorten } from '../../lib/summary';
@@ -234,18 +235,4 @@ function explain(e: unknown, resource: DeclaredResource): string {
   }
   if ((e as Error).name === 'CredentialsProviderError') return `no AWS credentials: ${shorten(firstLine(e), SERVICE_TEXT)}; pass --profile, or set the standard AWS_* variables`;
   return message;
-}
-
-/** Maps `items` with at most `limit` calls of `fn` running at once, keeping their order. `fn` must not throw. */
-async function inOrderAtMost<T, R>(limit: number, items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
