@@ -9,7 +9,10 @@ import { readAssembly } from './cli/cloud-assembly';
 import { firstLine, InputError } from './cli/input-error';
 import { planResources, reportOf, useEmulator } from './cli/plan';
 import { formatReport } from './cli/plan-format';
-import { CommandOptions, DEFAULT_ASSEMBLY, parseCommand, USAGE } from './cli/plan-options';
+import { checkLocally } from './cli/check';
+import { changeLocally } from './cli/local-change';
+import { LOCAL_USAGE, parseLocalCommand } from './cli/local-options';
+import { CommandOptions, COMMANDS, DEFAULT_ASSEMBLY, parseCommand, USAGE } from './cli/plan-options';
 
 /** What the command prints, and its exit code. */
 interface Outcome {
@@ -19,9 +22,11 @@ interface Outcome {
 }
 
 async function main(argv: string[]): Promise<Outcome> {
-  const options = parseCommand(argv);
-  if (options === 'help') return { code: 0, stdout: USAGE };
+  if (argv.includes('--help') || argv.includes('-h')) return { code: 0, stdout: `${USAGE}\n\n${LOCAL_USAGE}` };
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const command = argv.find((arg) => COMMANDS.includes(arg));
+  if (command === 'check' || command === 'change') return runLocalCommand(argv);
+  const options = parseCommand(argv) as CommandOptions;
   const deadline = Date.now() + options.timeoutMs;
   const plan = async () => {
     const { assemblyDir, whatToDo, source } = await assemblyOf(options, deadline);
@@ -40,6 +45,19 @@ async function main(argv: string[]): Promise<Outcome> {
   };
   const { report, source } = await withinTimeout(plan(), options.timeoutMs);
   return { code: report.exitCode, stdout: formatReport(report, options.format, source) };
+}
+
+/** `check` and `change`, on the state of a local deploy. */
+async function runLocalCommand(argv: string[]): Promise<Outcome> {
+  const options = parseLocalCommand(argv);
+  const emulator = startLocal(options.local);
+  try {
+    const endpoint = await emulator.start();
+    if (options.command === 'check') return await checkLocally(emulator, options);
+    return { code: 0, stdout: await changeLocally(emulator, endpoint, options) };
+  } finally {
+    await emulator.stop();
+  }
 }
 
 /** Where the cloud assembly is, and what to do if it is no good. */

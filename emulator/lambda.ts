@@ -74,6 +74,9 @@ export class LambdaService implements EmulatedService {
   private shutdown = new AbortController();
   private faults: LambdaFault[] = [];
 
+  /** Told every piece of output of every function, by log group: for a caller that shows one invocation's log. */
+  logObserver?: (logGroup: string, text: string) => void;
+
   /** Log lines by log group, when there is no `storeDir` to write them to. */
   readonly logs = new Map<string, string[]>();
 
@@ -220,6 +223,7 @@ export class LambdaService implements EmulatedService {
   }
 
   private log(logGroup: string, text: string): void {
+    this.logObserver?.(logGroup, text);
     if (!this.storeDir) {
       this.logs.set(logGroup, [...this.logs.get(logGroup) ?? [], text]);
       return;

@@ -40,7 +40,7 @@ describe('usage', () => {
 
   test('a missing or unknown command, an unknown option, a missing value and a stray word each say what was wrong', async () => {
     expectInputError(await runCommand([]), 'no command given: run connection-preferences plan');
-    expectInputError(await runCommand(['plna']), 'unknown command \'plna\': the command is plan');
+    expectInputError(await runCommand(['plna']), 'unknown command \'plna\': the commands are plan, check, change');
     expectInputError(await runCommand(['plan', '--assmbly', 'x']), 'unknown option --assmbly');
     expectInputError(await runCommand(['plan', '--assembly']), '--assembly needs a value');
     expectInputError(await runCommand(['plan', 'cdk.out']), 'unexpected argument \'cdk.out\'');

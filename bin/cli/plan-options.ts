@@ -48,7 +48,8 @@ export interface CommandOptions {
   readonly concurrency: number;
 }
 
-const COMMANDS = ['plan'];
+/** Every command: `plan` here, `check` and `change` in ./local-options.ts. */
+export const COMMANDS = ['plan', 'check', 'change'];
 
 /** The options of `connection-preferences plan`, or 'help'; throws an InputError naming what is wrong. */
 export function parseCommand(argv: string[]): CommandOptions | 'help' {
@@ -77,7 +78,7 @@ export function parseCommand(argv: string[]): CommandOptions | 'help' {
   }
   const [command, ...extra] = positionals;
   if (command === undefined) throw new InputError('no command given: run connection-preferences plan (or --help)');
-  if (!COMMANDS.includes(command)) throw new InputError(`unknown command '${command}': the command is plan (connection-preferences --help)`);
+  if (command !== 'plan') throw new InputError(`unknown command '${command}': the commands are ${COMMANDS.join(', ')} (connection-preferences --help)`);
   if (extra.length > 0) throw new InputError(`unexpected argument '${extra[0]}': options start with -- (connection-preferences --help)`);
 
   const string = (name: string) => values[name] as string | undefined;
@@ -104,7 +105,7 @@ export function parseCommand(argv: string[]): CommandOptions | 'help' {
  * `--local-dir DIR`, and `--local` alone `--local-dir` with the default. A word after `--local` is its folder unless
  * it is the command, not yet given.
  */
-function withLocalDirectory(argv: string[]): string[] {
+export function withLocalDirectory(argv: string[]): string[] {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -122,14 +123,14 @@ function withLocalDirectory(argv: string[]): string[] {
   return args;
 }
 
-function localDirectory(locals: string[] | undefined, stateDir: string | undefined): string | undefined {
+export function localDirectory(locals: string[] | undefined, stateDir: string | undefined): string | undefined {
   const folders = new Set([...(locals ?? []).filter((dir) => !(stateDir !== undefined && dir === DEFAULT_LOCAL_STATE)), ...(stateDir === undefined ? [] : [stateDir])]);
   if (folders.size > 1) throw new InputError(`--local and --state-dir name different folders (${[...folders].join(', ')}): pass one`);
   return [...folders][0];
 }
 
 /** parseArgs's messages, in one line that names the option. */
-function argumentProblem(e: Error): string {
+export function argumentProblem(e: Error): string {
   const option = /'(-[^' ]+)/.exec(e.message)?.[1] ?? '';
   switch ((e as NodeJS.ErrnoException).code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option ${option.replace('--local-dir', '--local')}`;
