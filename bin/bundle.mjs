@@ -2,7 +2,7 @@
 // (loaded with Code.fromAsset, so users of the construct need neither esbuild nor Docker at synth) and the
 // connection-preferences command (so it needs no dependencies at run time).
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'fs';
+import { chmodSync, copyFileSync, rmSync } from 'fs';
 import { fileURLToPath } from 'url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,3 +45,6 @@ await build({
   external: ['aws-cdk', 'selfsigned', '@aws-sdk/client-lambda/package.json'],
 });
 chmodSync(new URL('../assets/cli/connection-preferences.js', import.meta.url), 0o755);
+// `check --local` runs a local deploy's monitor in the emulator's Lambda, which starts each invocation from these two
+// files beside its code: the runtime and the network preload are plain JavaScript, shipped as they are.
+for (const file of ['lambda-runtime.mjs', 'lambda-network.cjs']) copyFileSync(new URL(`../emulator/${file}`, import.meta.url), new URL(`../assets/cli/${file}`, import.meta.url));

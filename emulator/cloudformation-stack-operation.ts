@@ -289,6 +289,8 @@ export class StackOperation {
       }
       case 'AWS::IAM::Role': return { Arn: `arn:aws:iam::${account}:role/${name}`, RoleId: `AROA${randomBytes(8).toString('hex').toUpperCase()}` };
       case 'AWS::Logs::LogGroup': return { Arn: `arn:aws:logs:${region}:${account}:log-group:${name}:*` };
+      // A rule's Arn is what the Lambda permission that lets it invoke a function names (a monitor's schedule).
+      case 'AWS::Events::Rule': return { Arn: `arn:aws:events:${region}:${account}:rule/${name}` };
       default: return {};
     }
   }
@@ -302,7 +304,7 @@ export class StackOperation {
 
   /** A name given in the properties, or one generated as CloudFormation does: stack, logical id, random suffix. */
   private physicalNameOf(logicalId: string, type: string, properties: any): string {
-    const given: Record<string, unknown> = { 'AWS::Lambda::Function': properties.FunctionName, 'AWS::IAM::Role': properties.RoleName, 'AWS::Logs::LogGroup': properties.LogGroupName };
+    const given: Record<string, unknown> = { 'AWS::Lambda::Function': properties.FunctionName, 'AWS::IAM::Role': properties.RoleName, 'AWS::Logs::LogGroup': properties.LogGroupName, 'AWS::Events::Rule': properties.Name };
     return String(given[type] ?? `${this.stack.StackName.slice(0, 24)}-${logicalId.slice(0, 24)}-${randomBytes(6).toString('hex').toUpperCase()}`);
   }
 }

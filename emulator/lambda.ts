@@ -58,8 +58,18 @@ const RESERVED_VARIABLES = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_
 const MAX_ENVIRONMENT_BYTES = 4096;
 const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const MAX_ASYNC_PAYLOAD_BYTES = 256 * 1024;
-/** Where the SDK clients that Lambda's Node.js runtime provides (/var/runtime/node_modules) are: this project's. */
-const runtimeSdkDirectory = () => path.resolve(path.dirname(require.resolve('@aws-sdk/client-lambda/package.json')), '..', '..');
+/**
+ * Where the SDK clients that Lambda's Node.js runtime provides (/var/runtime/node_modules) are: this project's. The
+ * Provider framework's function needs them; the handler and the monitor bundle their own. Without the project's
+ * development dependencies (the shipped command's `check --local`), there are none.
+ */
+const runtimeSdkDirectory = () => {
+  try {
+    return path.resolve(path.dirname(require.resolve('@aws-sdk/client-lambda/package.json')), '..', '..');
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * AWS Lambda for the functions a local deploy creates: Invoke (RequestResponse and Event) and GetFunction in its
