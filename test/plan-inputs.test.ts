@@ -5,6 +5,7 @@ import { Emulator } from '../emulator/emulator';
 import { AccessType, ConnectionPreferences } from '../lib';
 import { RESOURCE_TYPE } from '../lib/resource-properties';
 import { USAGE } from '../bin/cli/plan-options';
+import { LOCAL_USAGE } from '../bin/cli/local-options';
 import { deployLocally } from '../bin/cli/local-deploy';
 import { awsEnvironment, expectInputError, runCommand } from './plan-command';
 import { synthesizeApp, tempDir } from './support/synth';
@@ -31,9 +32,9 @@ const templateFileOf = (dir: string) => path.join(dir, 'Partner.template.json');
 
 describe('usage', () => {
   test('--help prints the usage on stdout and exits 0, before or after the command', async () => {
-    for (const args of [['--help'], ['plan', '--help'], ['plan', '-h']]) {
+    for (const args of [['--help'], ['plan', '--help'], ['plan', '-h'], ['check', '--help']]) {
       const run = await runCommand(args);
-      expect(run).toMatchObject({ code: 0, stdout: `${USAGE}\n`, stderr: '' });
+      expect(run).toMatchObject({ code: 0, stdout: `${USAGE}\n\n${LOCAL_USAGE}\n`, stderr: '' });
     }
     expect(USAGE).toMatch(/--local \[DIR\][\s\S]*--state-dir DIR[\s\S]*--format FORMAT[\s\S]*--json[\s\S]*--timeout SECONDS[\s\S]*--concurrency N/);
   });
