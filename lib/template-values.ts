@@ -5,6 +5,10 @@
  * resource (Fn::GetAtt, a Ref to a resource, Fn::ImportValue) has no API that returns it. The construct runs the same
  * resolver at synth, with stand-in values, so that a property the monitor could not read fails the synth, not every
  * check.
+ *
+ * The emulator's CloudFormation has a resolver of its own (emulator/cloudformation-template.ts), which looks much the
+ * same. They stay apart on purpose: that one stands in for CloudFormation in the tests of this one, and a shared bug
+ * would agree with itself.
  */
 
 /** What a stack can tell about itself: its pseudo parameters and its parameters' values. */

@@ -1,7 +1,6 @@
-import { parseArgs } from 'util';
 import { ACCESS_TYPES, CATALOGS, preferenceProblems } from '../../lib/preference-rules';
 import { InputError } from './input-error';
-import { argumentProblem, DEFAULT_LOCAL_STATE, localDirectory, withLocalDirectory } from './plan-options';
+import { DEFAULT_LOCAL_STATE, localDirectory, parseArguments } from './plan-options';
 
 export const LOCAL_USAGE = `Usage: connection-preferences check --local [DIR] [--stack NAME]
        connection-preferences change --local [DIR] --access-type TYPE [--exclude ID,ID] [--catalog CATALOG] [--account ID]
@@ -33,25 +32,13 @@ export interface ChangeOptions {
 
 /** The options of `check` or `change`; throws an InputError naming what is wrong. */
 export function parseLocalCommand(argv: string[]): CheckOptions | ChangeOptions {
-  let values: Record<string, any>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: withLocalDirectory(argv),
-      allowPositionals: true,
-      options: {
-        'local-dir': { type: 'string', multiple: true },
-        'state-dir': { type: 'string' },
-        'stack': { type: 'string' },
-        'access-type': { type: 'string' },
-        'exclude': { type: 'string' },
-        'catalog': { type: 'string' },
-        'account': { type: 'string' },
-      },
-    }));
-  } catch (e) {
-    throw new InputError(`${argumentProblem(e as Error)}: run connection-preferences --help for the options`);
-  }
+  const { values, positionals } = parseArguments(argv, {
+    'stack': { type: 'string' },
+    'access-type': { type: 'string' },
+    'exclude': { type: 'string' },
+    'catalog': { type: 'string' },
+    'account': { type: 'string' },
+  });
   const [command, ...extra] = positionals as ['check' | 'change', ...string[]];
   if (extra.length > 0) throw new InputError(`unexpected argument '${extra[0]}': options start with -- (connection-preferences --help)`);
   const local = localDirectory(values['local-dir'], values['state-dir']);

@@ -54,28 +54,16 @@ export const COMMANDS = ['plan', 'check', 'change'];
 /** The options of `connection-preferences plan`, or 'help'; throws an InputError naming what is wrong. */
 export function parseCommand(argv: string[]): CommandOptions | 'help' {
   if (argv.includes('--help') || argv.includes('-h')) return 'help';
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: withLocalDirectory(argv),
-      allowPositionals: true,
-      options: {
-        'assembly': { type: 'string' },
-        'app': { type: 'string' },
-        'profile': { type: 'string' },
-        'endpoint': { type: 'string' },
-        'local-dir': { type: 'string', multiple: true },
-        'state-dir': { type: 'string' },
-        'format': { type: 'string' },
-        'json': { type: 'boolean' },
-        'timeout': { type: 'string' },
-        'concurrency': { type: 'string' },
-      },
-    }) as { values: Record<string, string | boolean | undefined>; positionals: string[] });
-  } catch (e) {
-    throw new InputError(`${argumentProblem(e as Error)}: run connection-preferences --help for the options`);
-  }
+  const { values, positionals } = parseArguments(argv, {
+    'assembly': { type: 'string' },
+    'app': { type: 'string' },
+    'profile': { type: 'string' },
+    'endpoint': { type: 'string' },
+    'format': { type: 'string' },
+    'json': { type: 'boolean' },
+    'timeout': { type: 'string' },
+    'concurrency': { type: 'string' },
+  });
   const [command, ...extra] = positionals;
   if (command === undefined) throw new InputError('no command given: run connection-preferences plan (or --help)');
   if (command !== 'plan') throw new InputError(`unknown command '${command}': the commands are ${COMMANDS.join(', ')} (connection-preferences --help)`);
@@ -101,11 +89,27 @@ export function parseCommand(argv: string[]): CommandOptions | 'help' {
 }
 
 /**
+ * The arguments of a command, with its own options besides `--local [DIR]` and `--state-dir DIR`, which every
+ * command has; throws an InputError naming the option that is wrong.
+ */
+export function parseArguments(argv: string[], options: Record<string, { type: 'string' | 'boolean' }>): { values: Record<string, any>; positionals: string[] } {
+  try {
+    return parseArgs({
+      args: withLocalDirectory(argv),
+      allowPositionals: true,
+      options: { ...options, 'local-dir': { type: 'string', multiple: true }, 'state-dir': { type: 'string' } },
+    });
+  } catch (e) {
+    throw new InputError(`${argumentProblem(e as Error)}: run connection-preferences --help for the options`);
+  }
+}
+
+/**
  * `--local` takes an optional folder, which parseArgs cannot express: `--local DIR` and `--local=DIR` become
  * `--local-dir DIR`, and `--local` alone `--local-dir` with the default. A word after `--local` is its folder unless
  * it is the command, not yet given.
  */
-export function withLocalDirectory(argv: string[]): string[] {
+function withLocalDirectory(argv: string[]): string[] {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -130,7 +134,7 @@ export function localDirectory(locals: string[] | undefined, stateDir: string | 
 }
 
 /** parseArgs's messages, in one line that names the option. */
-export function argumentProblem(e: Error): string {
+function argumentProblem(e: Error): string {
   const option = /'(-[^' ]+)/.exec(e.message)?.[1] ?? '';
   switch ((e as NodeJS.ErrnoException).code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option ${option.replace('--local-dir', '--local')}`;
