@@ -3,6 +3,7 @@ import { DriftEventDetail, MONITOR_ENVIRONMENT, MONITOR_MODES, MonitorModeValue 
 import { accountOfRoleArn } from '../lib/preference-rules';
 import { sessionNameOf } from './assume-role';
 import { connect } from './connect';
+import type { ConnectionPreferencesApi } from './connection-preferences-api';
 import { converge, describeDifference, differenceOf, samePreferences } from './converge';
 import { deadlineOf } from './deadline';
 import { logFailure, reported } from './failure';
@@ -10,7 +11,7 @@ import { inOrderAtMost } from './in-order';
 import { createLog, Log } from './log';
 import { boundedDifference, logCheck, publishDriftEvent } from './monitor-report';
 import { isSettled, OwnStack, StackState, WatchedResource } from './own-stack';
-import { readProperties } from './properties';
+import { readProperties, type ResourceSettings } from './properties';
 
 /** What a check found for one resource. */
 export interface ResourceCheck {
@@ -142,7 +143,7 @@ class Check {
    * no operation begun since. A deploy that starts later reads what this wrote and writes its own; one that wrote
    * in between makes this write conflict, and the next read finds the stack changed, so the monitor never undoes it.
    */
-  private async reconcile(api: Awaited<ReturnType<typeof connect>>, settings: ReturnType<typeof readProperties>, log: Log): Promise<DriftEventDetail['reconcile']> {
+  private async reconcile(api: ConnectionPreferencesApi, settings: ResourceSettings, log: Log): Promise<DriftEventDetail['reconcile']> {
     const { stack, state, deadline } = this.context;
     let skipped: string | undefined;
     try {
