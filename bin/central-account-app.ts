@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { App, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import { Catalog, ConnectionPreferences } from '../lib';
+import { ConnectionPreferences, ConnectionPreferencesAccessRole } from '../lib';
 import { partnerAccountsConfig } from './partner-accounts';
 
 /**
@@ -9,25 +8,26 @@ import { partnerAccountsConfig } from './partner-accounts';
  * one stack in the central account, and in every partner account a stack with the role it assumes.
  * Deploy the role stacks first.
  */
-const ROLE_NAME = 'PartnerCentralConnectionPreferences';
-
 const app = new App();
 const config = partnerAccountsConfig(app);
 const central = new Stack(app, 'CentralConnectionPreferences', { env: { account: config.centralAccount, region: config.region } });
+// CloudFormation names the central stack's roles `<stack name>-<logical id>-<suffix>`: this trusts its handler's
+// role (and a monitor's, if one is added), not every principal of the central account.
+const centralStackRoles = `arn:aws:iam::${config.centralAccount}:role/${central.stackName}-*`;
 
 for (const partner of config.partners) {
   const roleStack = new Stack(app, `${partner.name}ConnectionPreferencesRole`, { env: { account: partner.account, region: config.region } });
-  new iam.Role(roleStack, 'Role', {
-    roleName: ROLE_NAME,
-    description: `Lets ${central.stackName} in ${config.centralAccount} manage Partner Central connection preferences`,
-    assumedBy: new iam.AccountPrincipal(config.centralAccount).withConditions({ StringEquals: { 'sts:ExternalId': config.externalId } }),
-    inlinePolicies: { ConnectionPreferences: new iam.PolicyDocument({ statements: [ConnectionPreferences.policyStatement([Catalog.AWS])] }) },
+  // Its id 'Role' keeps the logical id of the iam.Role this example used to write by hand: updated in place.
+  new ConnectionPreferencesAccessRole(roleStack, 'Role', {
+    centralAccount: config.centralAccount,
+    trustedPrincipalArns: [centralStackRoles],
+    externalId: config.externalId,
   });
 
   new ConnectionPreferences(central, partner.name, {
     accessType: partner.accessType,
     excludedParticipantIdentifiers: partner.excludedParticipantIdentifiers,
-    assumeRoleArn: `arn:aws:iam::${partner.account}:role/${ROLE_NAME}`,
+    assumeRoleArn: ConnectionPreferencesAccessRole.roleArnOf(partner.account),
     externalId: config.externalId,
   });
 }

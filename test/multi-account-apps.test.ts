@@ -63,8 +63,15 @@ test('the central-account app manages each partner account through a role that t
   expect(statements).toContainEqual({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [...roleArns].sort() });
   for (const partner of partners) {
     const roleStack = stacks.find((s) => s.stackName === `${partner.name}ConnectionPreferencesRole`)!;
-    const role = Object.values(roleStack.template.Resources as Record<string, any>).find((r) => r.Type === 'AWS::IAM::Role')!;
-    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'partner-central-preferences' } });
+    // The ConnectionPreferencesAccessRole keeps the logical id of the hand-written role it replaced: an update in place.
+    expect(Object.keys(roleStack.template.Resources).filter((id) => roleStack.template.Resources[id].Type === 'AWS::IAM::Role')).toEqual(['Role1ABCC5F0']);
+    const role = roleStack.template.Resources.Role1ABCC5F0;
+    expect(role.Properties.RoleName).toBe('PartnerCentralConnectionPreferences');
+    // The central stack's roles only, not every principal of the central account; and with the external id.
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      ArnLike: { 'aws:PrincipalArn': [`arn:aws:iam::${central.environment.account}:role/${central.stackName}-*`] },
+      StringEquals: { 'sts:ExternalId': 'partner-central-preferences' },
+    });
     expect(JSON.stringify(role.Properties.Policies)).toContain('"partnercentral:Catalog":["AWS"]');
   }
 
