@@ -26,8 +26,27 @@ test('the package holds the compiled library and its types, the handler bundle, 
   expect(mapped).toEqual([]);
 });
 
+test('npm ci in a clone runs the set-up the README\'s commands need; npm pack, as jsii-pacmak runs it, runs nothing', () => {
+  // The repository's own scripts, with the two steps of the set-up (the build, and the Node of the Lambda runtime for
+  // the local deploy) replaced by markers: which lifecycle script npm ci runs is npm's business, and this checks it.
+  const clone = tempDir('clone-');
+  const ran = path.join(clone, 'ran.log');
+  const mark = (step: string) => `node -e "require('fs').appendFileSync('ran.log', '${step}\\n')"`;
+  const scripts = { ...pkg.scripts, 'build': mark('build'), 'lambda-node': mark('lambda-node') };
+  writeFileSync(path.join(clone, 'package.json'), JSON.stringify({ name: 'clone', version: '1.0.0', scripts }));
+  npm(['install', '--package-lock-only', '--ignore-scripts'], clone);
+
+  npm(['ci'], clone);
+  expect(readFileSync(ran, 'utf8')).toBe('build\nlambda-node\n');
+
+  rmSync(ran);
+  npm(['pack', '--pack-destination', clone], clone);
+  expect(existsSync(ran)).toBe(false);
+});
+
 describe('installed from its tarball into a fresh app with the aws-cdk-lib floor', () => {
   let app: string;
+  let installOutput: string;
   const installed = () => path.join(app, 'node_modules', pkg.name);
 
   beforeAll(() => {
@@ -41,7 +60,8 @@ describe('installed from its tarball into a fresh app with the aws-cdk-lib floor
     const install = spawnSync('npm', ['install', '--no-save', tarball, `aws-cdk-lib@${floor}`, `constructs@${constructsFloor}`, `cdk-nag@${pkg.devDependencies['cdk-nag']}`], {
       cwd: app, encoding: 'utf8', env: npmEnv,
     });
-    if (install.status !== 0) throw new Error(`npm install failed:\n${install.stdout}${install.stderr}`);
+    installOutput = `${install.stdout}${install.stderr}`;
+    if (install.status !== 0) throw new Error(`npm install failed:\n${installOutput}`);
     const version = JSON.parse(readFileSync(path.join(app, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8')).version;
     if (version !== floor) throw new Error(`installed aws-cdk-lib ${version}, not the floor ${floor}`);
   });
@@ -71,6 +91,13 @@ describe('installed from its tarball into a fresh app with the aws-cdk-lib floor
     // The command the package declares runs from the consumer's node_modules/.bin.
     const help = spawnSync(path.join(app, 'node_modules', '.bin', 'connection-preferences'), ['--help'], { encoding: 'utf8' });
     expect([help.status, help.stdout]).toEqual([0, expect.stringContaining('Usage: connection-preferences plan')]);
+  });
+
+  test('it has no install script: npm neither runs one nor asks to approve one', () => {
+    const { scripts = {} } = JSON.parse(readFileSync(path.join(installed(), 'package.json'), 'utf8'));
+    // npm runs these when it installs a package; prepare too, from a tarball or git (and npm 11 asks to approve it).
+    expect(Object.keys(scripts).filter((name) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(name))).toEqual([]);
+    expect(installOutput).not.toMatch(/install-scripts|install scripts/i);
   });
 
   test.each([
