@@ -25,6 +25,27 @@ export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::(\\d{12}):role/[\\w+=,.@/-
 /** STS AssumeRole ExternalId: 2-1224 characters of `[\w+=,.@:/-]`. */
 export const EXTERNAL_ID_PATTERN = '^[\\w+=,.@:/-]{2,1224}$';
 
+/**
+ * How CDK code writes the values of the properties whose template value is not the name of their enum member
+ * (`RemovalPolicy.RETAIN` is `'retain'` in the template). Every member of the enum is here, not only the allowed
+ * ones, so that a message can name a disallowed value as the user wrote it too.
+ */
+export const VALUES_AS_WRITTEN_IN_CODE: Record<string, Record<string, string>> = {
+  removalPolicy: {
+    'retain': 'RemovalPolicy.RETAIN',
+    'destroy': 'RemovalPolicy.DESTROY',
+    'snapshot': 'RemovalPolicy.SNAPSHOT',
+    'retain-on-update-or-delete': 'RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE',
+  },
+  driftPolicy: { overwrite: 'DriftPolicy.OVERWRITE', fail: 'DriftPolicy.FAIL' },
+};
+
+/**
+ * Whom a message speaks to: `template` names values as the template holds them (`retain`), for the handler, which
+ * reads the template; `code` names them as CDK code writes them (`RemovalPolicy.RETAIN`), for the construct at synth.
+ */
+export type ValueNames = 'template' | 'code';
+
 /** The values to check; any of them may be of the wrong type when they come from a template. */
 export interface PreferencesToCheck {
   readonly catalog?: unknown;
@@ -37,15 +58,20 @@ export interface PreferencesToCheck {
 }
 
 /**
- * Every way the values break the rules, each saying what is wrong and what is allowed. Values for which
- * `isUnresolved` is true (CDK tokens at synth) are skipped: the handler checks them once they have resolved.
+ * Every way the values break the rules, each saying what is wrong and what is allowed, with values named as `names`
+ * says. Values for which `isUnresolved` is true (CDK tokens at synth) are skipped: the handler checks them once they
+ * have resolved.
  */
-export function preferenceProblems(values: PreferencesToCheck, isUnresolved: (value: unknown) => boolean = () => false): string[] {
+export function preferenceProblems(values: PreferencesToCheck, isUnresolved: (value: unknown) => boolean = () => false, names: ValueNames = 'template'): string[] {
   const problems: string[] = [];
   const known = (value: unknown) => value !== undefined && !isUnresolved(value);
+  const inCode = (name: string, value: unknown) => {
+    const written = VALUES_AS_WRITTEN_IN_CODE[name];
+    return names === 'code' && typeof value === 'string' && written && Object.hasOwn(written, value) ? written[value] : undefined;
+  };
   const oneOf = (name: string, value: unknown, allowed: string[]) => {
     if (known(value) && !allowed.includes(value as string)) {
-      problems.push(`${name} is ${quote(value)}; allowed: ${allowed.join(', ')}`);
+      problems.push(`${name} is ${inCode(name, value) ?? quote(value)}; allowed: ${allowed.map((a) => inCode(name, a) ?? a).join(', ')}`);
     }
   };
 

@@ -1,8 +1,11 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { SmithyModel } from '../emulator/smithy-model';
+import { DriftPolicy } from '../lib/connection-preferences';
 import {
-  ACCESS_TYPES, CATALOGS, MAX_EXCLUDED_PARTICIPANTS, PARTICIPANT_IDENTIFIER_MAX_LENGTH, PARTICIPANT_IDENTIFIER_PATTERN, preferenceProblems,
+  ACCESS_TYPES, CATALOGS, DRIFT_POLICIES, MAX_EXCLUDED_PARTICIPANTS, PARTICIPANT_IDENTIFIER_MAX_LENGTH, PARTICIPANT_IDENTIFIER_PATTERN, preferenceProblems,
+  REMOVAL_POLICIES, VALUES_AS_WRITTEN_IN_CODE,
 } from '../lib/preference-rules';
 
 // The construct and the handler cannot load the service model (it does not ship); these tests keep their
@@ -42,4 +45,42 @@ test('lists: the rules and the model agree on 100, 101 and repeats', () => {
     const rulesAccept = preferenceProblems({ catalog: 'AWS', accessType: 'ALLOW_BY_DEFAULT_DENY_SOME', excludedParticipantIdentifiers: ids }).length === 0;
     expect([ids.length, rulesAccept]).toEqual([ids.length, modelAccepts]);
   }
+});
+
+describe('values are named as the reader wrote them: in CDK code at synth, as the template holds them at deploy', () => {
+  const valid = { catalog: 'AWS', accessType: 'ALLOW_ALL' };
+
+  test.each([
+    ['a removal policy', { removalPolicy: RemovalPolicy.SNAPSHOT },
+      'removalPolicy is RemovalPolicy.SNAPSHOT; allowed: RemovalPolicy.RETAIN, RemovalPolicy.DESTROY',
+      'removalPolicy is "snapshot"; allowed: retain, destroy'],
+    ['a removal policy that is no RemovalPolicy', { removalPolicy: 'keep' },
+      'removalPolicy is "keep"; allowed: RemovalPolicy.RETAIN, RemovalPolicy.DESTROY',
+      'removalPolicy is "keep"; allowed: retain, destroy'],
+    ['a value that is a property of every object', { removalPolicy: 'constructor' },
+      'removalPolicy is "constructor"; allowed: RemovalPolicy.RETAIN, RemovalPolicy.DESTROY',
+      'removalPolicy is "constructor"; allowed: retain, destroy'],
+    ['a drift policy', { driftPolicy: 'OVERWRITE' },
+      'driftPolicy is "OVERWRITE"; allowed: DriftPolicy.OVERWRITE, DriftPolicy.FAIL',
+      'driftPolicy is "OVERWRITE"; allowed: overwrite, fail'],
+    ['an access type, whose values are its members\' names', { accessType: 'ALLOW_SOME' },
+      'accessType is "ALLOW_SOME"; allowed: ALLOW_ALL, DENY_ALL, ALLOW_BY_DEFAULT_DENY_SOME',
+      'accessType is "ALLOW_SOME"; allowed: ALLOW_ALL, DENY_ALL, ALLOW_BY_DEFAULT_DENY_SOME'],
+  ])('%s', (_, values, inCode, inTemplate) => {
+    expect(preferenceProblems({ ...valid, ...values }, undefined, 'code')).toEqual([inCode]);
+    expect(preferenceProblems({ ...valid, ...values })).toEqual([inTemplate]);
+  });
+
+  test('each name in code is the enum member whose value it names, and every allowed value has one', () => {
+    const enums: Record<string, Record<string, string>> = { RemovalPolicy, DriftPolicy };
+    const wrong = Object.values(VALUES_AS_WRITTEN_IN_CODE).flatMap((names) => Object.entries(names))
+      .filter(([value, code]) => enums[code.split('.')[0]]?.[code.split('.')[1]] !== value);
+    expect(wrong).toEqual([]);
+    expect(Object.keys(VALUES_AS_WRITTEN_IN_CODE.removalPolicy)).toEqual(expect.arrayContaining(REMOVAL_POLICIES));
+    expect(Object.keys(VALUES_AS_WRITTEN_IN_CODE.driftPolicy)).toEqual(expect.arrayContaining(DRIFT_POLICIES));
+  });
+
+  test('every RemovalPolicy of aws-cdk-lib has its name, so a disallowed one is named as written too', () => {
+    expect(Object.keys(VALUES_AS_WRITTEN_IN_CODE.removalPolicy).sort()).toEqual(Object.values(RemovalPolicy).sort());
+  });
 });
