@@ -1,2 +1,3 @@
 export * from './connection-preferences';
 export * from './connection-preferences-monitor';
+export type { HandlerConfiguration } from './handler-configuration';
