@@ -33,7 +33,7 @@ export interface HandlerConfiguration {
   /**
    * Which subnets of `vpc` the function uses. Only with `vpc`.
    *
-   * @default - the VPC's default selection: its private subnets with egress
+   * @default - the VPC's default selection: its private subnets with egress, if it has some
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
 
@@ -96,7 +96,7 @@ export interface HandlerConfiguration {
 
 /** The bundle (bin/bundle.mjs) targets Node 20. */
 const MIN_NODE_MAJOR = 20;
-export const DEFAULT_MEMORY_SIZE = 256;
+const DEFAULT_MEMORY_SIZE = 256;
 /** How long the logs of the handler, the provider framework and the monitor are kept, unless configured. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 const LOG_REMOVAL_POLICIES = [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY];
@@ -112,8 +112,7 @@ export const VPC_ACCESS_EXECUTION_ROLE = {
 };
 const NETWORK_INTERFACES_RESOURCE_STAR = {
   id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-  reason: 'The actions of AWSLambdaVPCAccessExecutionRole, which Lambda needs to attach the function to the configured VPC; '
-    + 'their Describe actions support no resource-level permissions, and the interfaces are created in subnets Lambda picks.',
+  reason: 'The actions of AWSLambdaVPCAccessExecutionRole, as Lambda needs them to attach the function to the VPC.',
 };
 
 /** What a construct's function is, besides its configuration. */
@@ -207,9 +206,7 @@ export class HandlerRole {
     }
   }
 
-  get role(): iam.IRole {
-    return this.fn.role!;
-  }
+  get role(): iam.IRole { return this.fn.role!; }
 
   /** Adds a statement for as long as the function exists, acknowledging a finding where it lands. */
   grant(statement: iam.PolicyStatement, acknowledgement?: { id: string; reason: string }): void {
