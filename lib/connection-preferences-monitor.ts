@@ -8,15 +8,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import {
-  BASIC_EXECUTION_ROLE,
-  GET_CONNECTION_PREFERENCES,
-  HANDLER_BUNDLE_DIR,
-  LOG_RETENTION,
-  MANAGE_CONNECTION_PREFERENCES,
-  PARTNER_CENTRAL_RESOURCE_STAR,
-} from './connection-preferences-provider';
+import { GET_CONNECTION_PREFERENCES, HANDLER_BUNDLE_DIR, MANAGE_CONNECTION_PREFERENCES, PARTNER_CENTRAL_RESOURCE_STAR } from './connection-preferences-provider';
 import { declaredIn } from './declared-resources';
+import { createHandlerFunction, HandlerConfiguration, HandlerRole } from './handler-configuration';
 import { CHECK_FAILED_METRIC, DRIFTED_METRIC, METRIC_NAMESPACE, MONITOR_ENVIRONMENT, MONITOR_MODES, STACK_DIMENSION } from './monitor-contract';
 import { monitorStatements, unreadableProperties } from './monitor-declarations';
 import { ALLOWED_SCHEDULES, InvalidScheduleError, scheduleIntervalMinutes } from './monitor-schedule';
@@ -62,6 +56,15 @@ export interface ConnectionPreferencesMonitorProps {
    * @default false
    */
   readonly detectOnChange?: boolean;
+
+  /**
+   * How the monitor's function is built, where it runs and how it logs: the same settings as a ConnectionPreferences'
+   * handlerConfiguration, applied to this function only (pass the same object to run both in one VPC). A `role` gets
+   * the monitor's statements too.
+   *
+   * @default - the latest Node.js runtime, 256 MB, no VPC, logs kept a year and retained, a role the construct creates
+   */
+  readonly handlerConfiguration?: HandlerConfiguration;
 }
 
 /** The one monitor of each stack. */
@@ -105,18 +108,18 @@ export class ConnectionPreferencesMonitor extends Construct {
     const schedule = props.schedule ?? events.Schedule.rate(Duration.days(1));
     const period = Duration.minutes(this.intervalMinutesOf(schedule));
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: LOG_RETENTION });
-    this.handler = new lambda.Function(this, 'Handler', {
+    const built = createHandlerFunction(this, props.handlerConfiguration ?? {}, {
       description: `Checks that the Partner Central connection preferences of its stack are what the stack declares (${this.mode} mode)`,
-      runtime: lambda.determineLatestNodeRuntime(this),
       code: lambda.Code.fromAsset(HANDLER_BUNDLE_DIR),
       handler: 'monitor.handler',
       timeout: Duration.minutes(2),
-      memorySize: 256,
       environment: { [MONITOR_ENVIRONMENT.stackId]: Aws.STACK_ID, [MONITOR_ENVIRONMENT.mode]: this.mode },
-      logGroup: this.logGroup,
+      logGroupNamedAfterFunction: false,
+      givenBy: this,
     });
-    this.grantChecks(stack);
+    this.logGroup = built.logGroup;
+    this.handler = built.function;
+    this.grantChecks(stack, built.role);
 
     const target = new targets.LambdaFunction(this.handler, { retryAttempts: 2, maxEventAge: Duration.hours(1) });
     new events.Rule(this, 'Schedule', {
@@ -152,7 +155,6 @@ export class ConnectionPreferencesMonitor extends Construct {
     }
 
     this.node.addValidation({ validate: () => this.declarationProblems(stack) });
-    Validations.of(this.handler.role!).acknowledge(BASIC_EXECUTION_ROLE);
     monitorOfStack.set(stack, this);
   }
 
@@ -174,13 +176,16 @@ export class ConnectionPreferencesMonitor extends Construct {
    * then (they may be declared after the monitor): statements appear only for what the stack declares. An L1
    * policy, because iam.Policy's statements are fixed when they are added, and a lazy list can empty a statement's
    * resources but not leave the statement out. The function depends on it, so that its first run has its permissions.
+   * A role that takes no statements gets none: the synth fails with what it must allow.
    */
-  private grantChecks(stack: Stack): void {
+  private grantChecks(stack: Stack, role: HandlerRole): void {
     const actions = this.mode === MonitorMode.RECONCILE ? MANAGE_CONNECTION_PREFERENCES : [GET_CONNECTION_PREFERENCES];
+    const statements = () => monitorStatements(stack, actions);
+    if (!role.mutable) return role.require(statements);
     const policy = new iam.CfnPolicy(this, 'Permissions', {
       policyName: 'ConnectionPreferencesMonitor',
-      roles: [this.handler.role!.roleName],
-      policyDocument: Lazy.any({ produce: () => new iam.PolicyDocument({ statements: monitorStatements(stack, actions) }) }),
+      roles: [role.role.roleName],
+      policyDocument: Lazy.any({ produce: () => new iam.PolicyDocument({ statements: statements() }) }),
     });
     (this.handler.node.defaultChild as CfnResource).addResourceDependency(policy);
     Validations.of(policy).acknowledge(PARTNER_CENTRAL_RESOURCE_STAR);

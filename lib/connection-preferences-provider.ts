@@ -1,11 +1,21 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { Aws, CfnResource, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import {
+  BASIC_EXECUTION_ROLE,
+  createHandlerFunction,
+  HandlerConfiguration,
+  HandlerRole,
+  VPC_ACCESS_EXECUTION_ROLE,
+} from './handler-configuration';
+
+export { BASIC_EXECUTION_ROLE, LOG_RETENTION } from './handler-configuration';
 
 /** The handler bundle that the library's build writes (lambda/bundle.mjs) and the package ships, monitor included. */
 export const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'handler');
@@ -23,19 +33,23 @@ export const DEFAULT_TIMEOUT = Duration.minutes(2);
  */
 export const FRAMEWORK_OVERHEAD = Duration.seconds(90);
 
-/** How long the logs of the handler and of the provider framework are kept. */
-export const LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
-
 /**
  * The handler function and the Provider framework that serve every ConnectionPreferences in a stack: one per
  * stack, whatever the number of resources, with IAM scoped to the catalogs and roles the stack declares.
  */
 export class ConnectionPreferencesProvider extends Construct {
-  /** The stack's provider, created by the first ConnectionPreferences of that stack. */
-  static of(scope: Construct): ConnectionPreferencesProvider {
+  /**
+   * The stack's provider, created by the first ConnectionPreferences of that stack with its handlerConfiguration.
+   * A later one may repeat those settings or leave them out; one that differs fails, naming both resources.
+   */
+  static of(scope: IConstruct, configuration: HandlerConfiguration = {}): ConnectionPreferencesProvider {
     const stack = Stack.of(scope);
     const id = 'PartnerCentralConnectionPreferencesProvider';
-    return (stack.node.tryFindChild(id) as ConnectionPreferencesProvider | undefined) ?? new ConnectionPreferencesProvider(stack, id);
+    const existing = stack.node.tryFindChild(id) as ConnectionPreferencesProvider | undefined;
+    if (!existing) return new ConnectionPreferencesProvider(stack, id, scope, configuration);
+    const conflicts = configurationConflicts(existing.configuredBy, existing.configuration, scope, configuration);
+    if (conflicts.length > 0) throw new Error(`Invalid handlerConfiguration at ${scope.node.path}: ${conflicts.join('; ')}`);
+    return existing;
   }
 
   readonly serviceToken: string;
@@ -47,35 +61,45 @@ export class ConnectionPreferencesProvider extends Construct {
   readonly handler: lambda.Function;
   /** The log group of the handler and the framework: it must exist before the first invocation. */
   readonly logGroup: logs.LogGroup;
+  private readonly role: HandlerRole;
   private readonly catalogs = new Set<string>();
   private readonly roleArns = new Set<string>();
   private readonly timeouts: Duration[] = [];
 
-  private constructor(scope: Construct, id: string) {
+  private constructor(scope: Construct, id: string, private readonly configuredBy: IConstruct, private readonly configuration: HandlerConfiguration) {
     super(scope, id);
 
-    this.handler = new lambda.Function(this, 'Handler', {
+    // Named as Lambda names it, so that the Provider framework's "Logs: /aws/lambda/<function>" hint is right.
+    // The framework's own function logs there too: one log group, one place to look, one resource less a stack.
+    const built = createHandlerFunction(this, configuration, {
       description: 'Converges Partner Central connection preferences to what the stack declares',
-      runtime: lambda.determineLatestNodeRuntime(this),
       code: lambda.Code.fromAsset(HANDLER_BUNDLE_DIR),
       handler: 'index.handler',
       timeout: DEFAULT_TIMEOUT,
-      memorySize: 256,
+      logGroupNamedAfterFunction: true,
+      givenBy: configuredBy,
     });
+    this.handler = built.function;
+    this.logGroup = built.logGroup;
+    this.role = built.role;
     // One function serves the whole stack: it gets the longest timeout any of its resources asks for.
     const longestTimeout = () => Math.max(...this.timeouts.map((t) => t.toSeconds()));
     (this.handler.node.defaultChild as lambda.CfnFunction).timeout = Lazy.number({ produce: longestTimeout });
     this.serviceTimeout = Duration.seconds(Lazy.number({ produce: () => longestTimeout() + FRAMEWORK_OVERHEAD.toSeconds() }));
-    // Named as Lambda names it, so that the Provider framework's "Logs: /aws/lambda/<function>" hint is right.
-    // The framework's own function logs there too: one log group, one place to look, one resource less a stack.
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${this.handler.functionName}`,
-      retention: LOG_RETENTION,
-    });
 
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.handler, logGroup: this.logGroup });
+    // The framework's function runs where the handler runs (it invokes it and answers CloudFormation), with its own role.
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.handler,
+      logGroup: this.logGroup,
+      vpc: configuration.vpc,
+      vpcSubnets: configuration.vpcSubnets,
+      securityGroups: configuration.securityGroups,
+      providerFunctionEnvEncryption: configuration.environmentEncryption,
+    });
     this.serviceToken = provider.serviceToken;
-    acknowledgeInherentFindings(this.handler, provider);
+    // Every invocation of the handler goes through the framework's function: it waits for a given role's permissions.
+    this.role.isNeededBy(provider.node.findChild('framework-onEvent'));
+    acknowledgeFrameworkFindings(this.handler, provider, configuration);
   }
 
   /**
@@ -93,23 +117,20 @@ export class ConnectionPreferencesProvider extends Construct {
         ? partnerCentralStatement(MANAGE_CONNECTION_PREFERENCES, [target.catalog])
         : assumeRoleStatement([target.assumeRoleArn]);
       const targetHash = createHash('sha256').update(JSON.stringify(Stack.of(this).resolve(target))).digest('hex').slice(0, 8);
-      const policy = new iam.Policy(resource, `DeletePermissions${targetHash}`, {
-        roles: [this.handler.role!],
-        statements: [statement, listOwnStackResourcesStatement()],
-      });
+      const policy = this.role.policy(resource, `DeletePermissions${targetHash}`, [statement, listOwnStackResourcesStatement()]);
+      if (!policy) return;
       // Only the custom resource depends on it (the policy itself already references the role it attaches to).
       cfnResourceOf(resource).addResourceDependency(policy.node.defaultChild as CfnResource);
       if (target.assumeRoleArn === undefined) Validations.of(policy).acknowledge(PARTNER_CENTRAL_RESOURCE_STAR);
       return;
     }
     if (target.assumeRoleArn !== undefined) {
-      if (this.roleArns.size === 0) this.handler.addToRolePolicy(assumeRoleStatement(Lazy.list({ produce: () => [...this.roleArns].sort() })));
+      if (this.roleArns.size === 0) this.role.grant(assumeRoleStatement(Lazy.list({ produce: () => [...this.roleArns].sort() })));
       this.roleArns.add(target.assumeRoleArn);
     } else {
       if (this.catalogs.size === 0) {
         const catalogs = Lazy.list({ produce: () => [...this.catalogs].sort() });
-        this.handler.addToRolePolicy(partnerCentralStatement(MANAGE_CONNECTION_PREFERENCES, catalogs));
-        Validations.of(this.handler.role!.node.findChild('DefaultPolicy')).acknowledge(PARTNER_CENTRAL_RESOURCE_STAR);
+        this.role.grant(partnerCentralStatement(MANAGE_CONNECTION_PREFERENCES, catalogs), PARTNER_CENTRAL_RESOURCE_STAR);
       }
       this.catalogs.add(target.catalog);
     }
@@ -178,16 +199,57 @@ export const PARTNER_CENTRAL_RESOURCE_STAR = {
   reason: 'partnercentral:GetConnectionPreferences and UpdateConnectionPreferences support no resource-level permissions; '
     + 'the statement is scoped with the partnercentral:Catalog condition instead.',
 };
-export const BASIC_EXECUTION_ROLE = {
-  id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-  reason: 'AWSLambdaBasicExecutionRole only lets the function write its logs (logs:CreateLogGroup, CreateLogStream, PutLogEvents).',
-};
 
-function acknowledgeInherentFindings(handler: lambda.Function, provider: cr.Provider): void {
-  Validations.of(handler.role!).acknowledge(BASIC_EXECUTION_ROLE);
+/** The framework's role is its own, whatever the handler's: findings on it come from aws-cdk-lib's Provider. */
+function acknowledgeFrameworkFindings(handler: lambda.Function, provider: cr.Provider, configuration: HandlerConfiguration): void {
   const frameworkRole = provider.node.findChild('framework-onEvent').node.findChild('ServiceRole');
-  Validations.of(frameworkRole).acknowledge(BASIC_EXECUTION_ROLE, {
+  Validations.of(frameworkRole).acknowledge(BASIC_EXECUTION_ROLE, ...configuration.vpc ? [VPC_ACCESS_EXECUTION_ROLE] : [], {
     id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(handler).getLogicalId(handler.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
     reason: 'The Provider framework of aws-cdk-lib invokes the handler function, including its versions and aliases (<function ARN>:*).',
   });
+}
+
+/** How two resources' values of each setting are compared: a setting without a rule here is a compile error. */
+const SAME: Record<keyof HandlerConfiguration, (a: any, b: any, vpc?: ec2.IVpc) => boolean> = {
+  runtime: (a: lambda.Runtime, b: lambda.Runtime) => a.name === b.name,
+  vpc: (a, b) => a === b,
+  vpcSubnets: (a: ec2.SubnetSelection, b: ec2.SubnetSelection, vpc) =>
+    vpc !== undefined && resolvedJson(vpc, vpc.selectSubnets(a).subnetIds) === resolvedJson(vpc, vpc.selectSubnets(b).subnetIds),
+  securityGroups: (a: ec2.ISecurityGroup[], b: ec2.ISecurityGroup[]) => a.length === b.length && a.every((group) => b.includes(group)),
+  memorySize: (a, b) => a === b,
+  logRetention: (a, b) => a === b,
+  logEncryptionKey: (a, b) => a === b,
+  logRemovalPolicy: (a, b) => a === b,
+  environmentEncryption: (a, b) => a === b,
+  role: (a, b) => a === b,
+};
+
+const resolvedJson = (scope: IConstruct, value: unknown) => JSON.stringify(Stack.of(scope).resolve(value));
+
+/**
+ * Why a later resource's configuration disagrees with the one that built its stack's function, one line per setting.
+ * A later resource may repeat a setting or leave it out; one that the first left out cannot apply once the function
+ * is built (a VPC or a role shapes resources created with it), so it must be given on the first resource.
+ */
+function configurationConflicts(first: IConstruct, built: HandlerConfiguration, later: IConstruct, given: HandlerConfiguration): string[] {
+  const conflicts: string[] = [];
+  for (const name of Object.keys(SAME) as Array<keyof HandlerConfiguration>) {
+    const [a, b] = [built[name], given[name]];
+    if (b === undefined) continue;
+    if (a === undefined) {
+      conflicts.push(`${later.node.path} gives handlerConfiguration.${name}, which ${first.node.path}, the first ConnectionPreferences of `
+        + `the stack, does not give, and that one built the stack's handler function; give ${name} on ${first.node.path} (or on all of them)`);
+    } else if (!SAME[name](a, b, built.vpc)) {
+      conflicts.push(`${first.node.path} and ${later.node.path} give different handlerConfiguration.${name} (${describe(a)} and ${describe(b)}), `
+        + `and one handler function serves every ConnectionPreferences of a stack; give the same ${name}, or give it on ${first.node.path} only`);
+    }
+  }
+  return conflicts;
+}
+
+function describe(value: unknown): string {
+  if (value instanceof lambda.Runtime) return value.name;
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  if (Construct.isConstruct(value)) return value.node.path;
+  return typeof value === 'object' ? 'a subnet selection' : String(value);
 }

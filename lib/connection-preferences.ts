@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { ConnectionPreferencesProvider, DEFAULT_TIMEOUT, MANAGE_CONNECTION_PREFERENCES, partnerCentralStatement } from './connection-preferences-provider';
 import { recordDeclaration } from './declared-resources';
+import { HandlerConfiguration } from './handler-configuration';
 import { ACCESS_TYPE_WITH_EXCLUSIONS, accountOfRoleArn, preferenceProblems } from './preference-rules';
 import {
   ConnectionPreferencesResourceAttributes,
@@ -99,6 +100,16 @@ export interface ConnectionPreferencesProps {
    * @default Duration.minutes(2)
    */
   readonly timeout?: Duration;
+
+  /**
+   * How the stack's handler function is built, where it runs and how it logs (runtime, VPC, memory, log group, keys,
+   * role). One function serves every ConnectionPreferences of a stack, and the first of them builds it: a later one
+   * may give the same settings or none, and giving a different value, or one that the first did not give, fails the
+   * synth. Give the configuration on the first ConnectionPreferences of the stack (or the same on all of them).
+   *
+   * @default - the latest Node.js runtime, 256 MB, no VPC, logs kept a year and retained, a role the construct creates
+   */
+  readonly handlerConfiguration?: HandlerConfiguration;
 }
 
 /** Every ConnectionPreferences of an app, to find two that manage the same preferences. */
@@ -156,7 +167,7 @@ export class ConnectionPreferences extends Construct {
     const timeout = props.timeout ?? DEFAULT_TIMEOUT;
     this.validate(props, { removalPolicy, driftPolicy, timeout });
 
-    const provider = ConnectionPreferencesProvider.of(this);
+    const provider = ConnectionPreferencesProvider.of(this, props.handlerConfiguration);
     provider.allowTimeout(timeout);
 
     const properties: ConnectionPreferencesResourceProperties = {
