@@ -252,7 +252,7 @@ export class ConnectionPreferences extends Construct {
       driftPolicy: resolved.driftPolicy,
       assumeRoleArn: props.assumeRoleArn,
       externalId: props.externalId,
-    }, Token.isUnresolved);
+    }, Token.isUnresolved, 'code');
     const seconds = resolved.timeout.toSeconds();
     if (seconds < MIN_TIMEOUT.toSeconds() || seconds > MAX_TIMEOUT.toSeconds()) {
       problems.push(`timeout is ${resolved.timeout.toHumanString()}; allowed: ${MIN_TIMEOUT.toHumanString()} to ${MAX_TIMEOUT.toHumanString()}`);

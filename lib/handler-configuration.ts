@@ -100,6 +100,8 @@ const DEFAULT_MEMORY_SIZE = 256;
 /** How long the logs of the handler, the provider framework and the monitor are kept, unless configured. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_YEAR;
 const LOG_REMOVAL_POLICIES = [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY];
+/** `RemovalPolicy.SNAPSHOT`, as the user writes it, not its value `snapshot`. */
+const inCode = (policy: RemovalPolicy) => `RemovalPolicy.${String(policy).toUpperCase()}`;
 
 /** cdk-nag findings that come with a Lambda function the construct creates, acknowledged on its own resources only. */
 export const BASIC_EXECUTION_ROLE = {
@@ -279,7 +281,7 @@ function configurationProblems(c: HandlerConfiguration): string[] {
     problems.push(`logRetention is ${c.logRetention}; allowed: a logs.RetentionDays value`);
   }
   if (c.logRemovalPolicy !== undefined && !LOG_REMOVAL_POLICIES.includes(c.logRemovalPolicy)) {
-    problems.push(`logRemovalPolicy is ${c.logRemovalPolicy}; allowed: ${LOG_REMOVAL_POLICIES.join(', ')}`);
+    problems.push(`logRemovalPolicy is ${inCode(c.logRemovalPolicy)}; allowed: ${LOG_REMOVAL_POLICIES.map(inCode).join(', ')}`);
   }
   for (const name of ['vpcSubnets', 'securityGroups'] as const) {
     if (c[name] !== undefined && !c.vpc) problems.push(`${name} is given without vpc; allowed: ${name} only with vpc`);

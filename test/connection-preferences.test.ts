@@ -149,7 +149,7 @@ describe('synth-time validation', () => {
     ['exclusions with DENY_ALL', { accessType: AccessType.DENY_ALL, excludedParticipantIdentifiers: ['p-1'] }, /given with accessType DENY_ALL/],
     ['an access type from plain JavaScript', { accessType: 'ALLOW_SOME' as AccessType }, /accessType is "ALLOW_SOME"; allowed: ALLOW_ALL, DENY_ALL, ALLOW_BY_DEFAULT_DENY_SOME/],
     ['a catalog outside the enum', { catalog: 'aws' as Catalog }, /catalog is "aws"; allowed: AWS, Sandbox/],
-    ['a removal policy other than RETAIN or DESTROY', { removalPolicy: RemovalPolicy.SNAPSHOT }, /removalPolicy is "snapshot"; allowed: retain, destroy/],
+    ['a removal policy other than RETAIN or DESTROY', { removalPolicy: RemovalPolicy.SNAPSHOT }, /removalPolicy is RemovalPolicy\.SNAPSHOT; allowed: RemovalPolicy\.RETAIN, RemovalPolicy\.DESTROY/],
     ['a malformed role ARN', { assumeRoleArn: 'arn:aws:iam::123:role/x' }, /assumeRoleArn is "arn:aws:iam::123:role\/x"; allowed: an IAM role ARN/],
     ['an external id without a role', { externalId: 'ext-123' }, /externalId is given without assumeRoleArn/],
     ['a timeout too short to retry', { timeout: Duration.seconds(10) }, /timeout is 10 seconds; allowed: 30 seconds to 14 minutes/],

@@ -27,7 +27,7 @@ describe('a setting outside what is allowed fails the synth, saying what is allo
     ['too little memory', { memorySize: 64 }, /memorySize is 64; allowed: a whole number of MB from 128 to 10240/],
     ['a fraction of a MB', { memorySize: 128.5 }, /memorySize is 128.5; allowed/],
     ['a retention that is no RetentionDays', { logRetention: 42 as logs.RetentionDays }, /logRetention is 42; allowed: a logs.RetentionDays value/],
-    ['a log removal policy other than RETAIN or DESTROY', { logRemovalPolicy: RemovalPolicy.SNAPSHOT }, /logRemovalPolicy is snapshot; allowed: retain, destroy/],
+    ['a log removal policy other than RETAIN or DESTROY', { logRemovalPolicy: RemovalPolicy.SNAPSHOT }, /logRemovalPolicy is RemovalPolicy\.SNAPSHOT; allowed: RemovalPolicy\.RETAIN, RemovalPolicy\.DESTROY/],
     ['subnets without a VPC', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }, /vpcSubnets is given without vpc; allowed: vpcSubnets only with vpc/],
     ['security groups without a VPC', { securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678')] }, /securityGroups is given without vpc/],
   ])('%s', (_, handlerConfiguration, message) => {
