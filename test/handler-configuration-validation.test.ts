@@ -5,15 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AccessType, Catalog, ConnectionPreferences, ConnectionPreferencesMonitor, HandlerConfiguration } from '../lib';
-
-function errorOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, and there was none');
-}
+import { errorOf } from './support/synth';
 
 describe('a setting outside what is allowed fails the synth, saying what is allowed', () => {
   const stack = new Stack(new App(), 'Partner');

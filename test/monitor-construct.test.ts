@@ -5,6 +5,7 @@ import { determineLatestNodeRuntime } from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AccessType, ConnectionPreferences, ConnectionPreferencesMonitor, ConnectionPreferencesMonitorProps, MonitorMode } from '../lib';
 import { MONITOR_ENVIRONMENT, MONITOR_MODES } from '../lib/monitor-contract';
+import { errorOf } from './support/synth';
 
 /** A stack with a monitor and one ConnectionPreferences of its own account, declared after the monitor. */
 function monitored(props: ConnectionPreferencesMonitorProps = {}, env?: Environment) {
@@ -12,15 +13,6 @@ function monitored(props: ConnectionPreferencesMonitorProps = {}, env?: Environm
   const monitor = new ConnectionPreferencesMonitor(stack, 'Monitor', props);
   new ConnectionPreferences(stack, 'Prefs', { accessType: AccessType.DENY_ALL });
   return { stack, monitor, template: Template.fromStack(stack) };
-}
-
-function errorOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, and there was none');
 }
 
 const MONITOR_FUNCTION = { Properties: { Handler: 'monitor.handler' } };

@@ -20,3 +20,13 @@ export function synthesizeApp(stacks: Record<string, (stack: Stack) => void>, en
  * tests need not remove it, unless it is too big to keep until the file ends.
  */
 export const tempDir = (prefix: string) => mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/** The message of what `action` throws; fails the test when it throws nothing. */
+export function errorOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected an error, and there was none');
+}
