@@ -1,9 +1,12 @@
-import { GetConnectionPreferencesCommand, PartnerCentralAccountClient, UpdateConnectionPreferencesCommand, type AccessType } from '@aws-sdk/client-partnercentral-account';
 import { credentialsOfAccount, DEFAULT_ACCOUNT, type Emulator } from '../../emulator/emulator';
-import { PARTNER_CENTRAL_REGION } from '../../lambda/connection-preferences-api';
+import { ConnectionPreferencesApi } from '../../lambda/connection-preferences-api';
 import { describePreferences } from './describe';
 import { InputError } from './input-error';
 import type { ChangeOptions } from './local-options';
+import { useEmulator } from './plan';
+
+/** How long the read and the write together may take. */
+const CHANGE_TIMEOUT_MS = 30_000;
 
 /**
  * Changes the emulated preferences of a local deploy as someone in the console would: outside any stack, through the
@@ -11,16 +14,15 @@ import type { ChangeOptions } from './local-options';
  */
 export async function changeLocally(emulator: Emulator, endpoint: string, options: ChangeOptions): Promise<string> {
   const account = options.account ?? onlyDeployedAccount(emulator);
-  const client = new PartnerCentralAccountClient({ region: PARTNER_CENTRAL_REGION, endpoint, credentials: credentialsOfAccount(account) });
-  const before = await client.send(new GetConnectionPreferencesCommand({ Catalog: options.catalog }));
-  const after = await client.send(new UpdateConnectionPreferencesCommand({
-    Catalog: options.catalog, Revision: before.Revision, AccessType: options.accessType as AccessType, ExcludedParticipantIdentifiers: options.excludedParticipantIds,
-  }));
-  const describe = (p: typeof before) => describePreferences({ accessType: p.AccessType!, excludedParticipantIds: p.ExcludedParticipantIds ?? [], revision: p.Revision });
+  // The handler's own API client: its calls have deadlines, and its errors say what to do.
+  useEmulator(endpoint);
+  const api = new ConnectionPreferencesApi({ log: () => undefined, deadline: Date.now() + CHANGE_TIMEOUT_MS, credentials: credentialsOfAccount(account), principal: `account ${account}` });
+  const before = await api.read(options.catalog, 1);
+  const after = await api.write({ catalog: options.catalog, accessType: options.accessType, excludedParticipantIds: options.excludedParticipantIds }, before.revision, 1);
   return [
     `Changed the ${options.catalog} connection preferences of ${account} outside any stack:`,
-    `  before  ${describe(before)}`,
-    `  after   ${describe(after)}`,
+    `  before  ${describePreferences(before)}`,
+    `  after   ${describePreferences(after)}`,
     `Run 'connection-preferences check --local${options.local === '.local-deploy' ? '' : ` ${options.local}`}' to see what the monitor reports.`,
   ].join('\n');
 }
