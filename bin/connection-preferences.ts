@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<Outcome> {
       const endpoint = emulator ? await emulator.start() : options.endpoint;
       if (endpoint) useEmulator(endpoint);
       else await checkCredentials(options.profile, deadline);
-      const plans = await planResources(resources, { concurrency: options.concurrency, timeoutMs: deadline - Date.now(), emulatorEndpoint: endpoint });
+      const plans = await planResources(resources, { concurrency: options.concurrency, timeoutMs: options.timeoutMs, deadline, emulatorEndpoint: endpoint });
       return { report: reportOf(plans), source };
     } finally {
       await emulator?.stop();

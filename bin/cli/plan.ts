@@ -76,6 +76,11 @@ export interface PlanOptions {
   /** Milliseconds the whole plan may take (default DEFAULT_TIMEOUT_MS); each call gets at most a third, and 30 s. */
   readonly timeoutMs?: number;
   /**
+   * When the plan must end (epoch milliseconds), when the `timeoutMs` began before this call: messages still name
+   * the whole `timeoutMs`, as the user gave it. @default now + timeoutMs
+   */
+  readonly deadline?: number;
+  /**
    * An emulator to read from, as `--endpoint`: each stack is read as its own emulated account. While the plan
    * runs, process.env points the SDK at it (the handler's own code, which the plan reuses, reads it there).
    */
@@ -118,7 +123,7 @@ export function useEmulator(endpoint: string): void {
 export async function planResources(resources: DeclaredResource[], options: PlanOptions = {}): Promise<ResourcePlan[]> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError(`concurrency must be a whole number of at least 1, not ${concurrency}`);
-  const calls = new PlanCalls(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const calls = new PlanCalls(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.deadline);
   const templates = new Map<CloudFormationStackArtifact, Promise<DeployedResources | Error>>();
   const deployedOf = (stack: CloudFormationStackArtifact, access: StackAccess) => {
     if (!templates.has(stack)) templates.set(stack, readDeployed(stack, access, calls).catch((e: Error) => e));

@@ -30,8 +30,9 @@ export class PlanCalls {
   private readonly endpoints = new Map<string, Promise<string>>();
   private readonly cloudFormationClients = new Map<string, CloudFormationClient>();
 
-  constructor(private readonly timeoutMs: number) {
-    this.deadline = Date.now() + timeoutMs;
+  /** `deadline` is when the plan must end, when it began before these calls (the command's synth, say). */
+  constructor(private readonly timeoutMs: number, deadline = Date.now() + timeoutMs) {
+    this.deadline = deadline;
     this.callTimeoutMs = Math.min(MAX_CALL_MS, Math.ceil(timeoutMs / 3));
   }
 
