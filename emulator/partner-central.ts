@@ -24,6 +24,11 @@ export interface EmulatorSettings {
   exclusionOrder: 'as-written' | 'sorted' | 'reversed';
   /** External ids that roles' trust policies require, by role ARN; other roles need none. */
   roleExternalIds: Record<string, string>;
+  /**
+   * Whether the service normalises the letter case of participant identifiers: with `lower` or `upper` it stores,
+   * and so returns, every excluded identifier in that case, whoever writes it.
+   */
+  identifierCase: 'as-written' | 'lower' | 'upper';
 }
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
@@ -34,6 +39,7 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   latencyMs: 0,
   exclusionOrder: 'as-written',
   roleExternalIds: {},
+  identifierCase: 'as-written',
 };
 
 export type Operation = 'GetConnectionPreferences' | 'UpdateConnectionPreferences';
@@ -43,14 +49,16 @@ const OPERATIONS: readonly string[] = ['GetConnectionPreferences', 'UpdateConnec
  * A fault for the next `count` calls (of `operation` and `catalog`, or of any):
  * - `throttle`: answer ThrottlingException (429);
  * - `internal-error`: answer InternalServerException (500);
- * - `reset`: drop the connection without an answer;
+ * - `reset`: drop the connection without an answer, before the call takes effect;
+ * - `lose-answer`: let the call take effect (a write lands), then drop the connection without its answer, as a reply
+ *   lost on the network: a retried write then meets a stale revision;
  * - `latency`: answer normally after `delayMs`;
  * - `access-denied`: answer AccessDeniedException (403) with `reason`;
  * - `validation`: answer ValidationException (400) with a business validation error `code`;
  * - `competing-write`: answer the read, then let another writer change the document, so the reader's revision is stale.
  */
 export interface Fault {
-  kind: 'throttle' | 'internal-error' | 'reset' | 'latency' | 'access-denied' | 'validation' | 'competing-write';
+  kind: 'throttle' | 'internal-error' | 'reset' | 'lose-answer' | 'latency' | 'access-denied' | 'validation' | 'competing-write';
   count: number;
   operation?: Operation;
   /** Only calls for this catalog. */
@@ -131,13 +139,14 @@ export class PartnerCentralService implements EmulatedService {
     const [service, operation] = target.split('.');
     call.operation = operation ?? target;
     let delayMs = 0;
+    let fault: Fault | undefined;
     let reply: AwsReply;
     try {
       call.request = parseJson(body);
       if (service !== this.model.serviceName || !OPERATIONS.includes(call.operation)) {
         throw new ApiError('UnknownOperationException', `Unknown operation ${target}`, {}, 400);
       }
-      const fault = this.takeFault(call.operation as Operation, (call.request as { Catalog?: string }).Catalog);
+      fault = this.takeFault(call.operation as Operation, (call.request as { Catalog?: string }).Catalog);
       if (fault?.kind === 'reset') return 'drop';
       if (fault?.kind === 'latency') delayMs = fault.delayMs ?? 0;
       reply = json(200, this.answer(call.operation as Operation, call.account, call.request, fault));
@@ -146,7 +155,8 @@ export class PartnerCentralService implements EmulatedService {
       reply = this.errorOf(e);
     }
     if (delayMs > 0) await sleep(delayMs);
-    return reply;
+    // The answer, error or not, was computed (so a write landed) and is then lost.
+    return fault?.kind === 'lose-answer' ? 'drop' : reply;
   }
 
   errorReply(errorName: string, message: string, status: number): AwsReply {
@@ -243,14 +253,15 @@ export class PartnerCentralService implements EmulatedService {
   }
 
   private store(account: string, catalog: string, preferences: Preferences, by: RecordedWrite['by']): StoredDocument {
+    const letters = this.settings.identifierCase;
     const document: StoredDocument = {
       AccessType: preferences.AccessType,
-      ExcludedParticipantIds: [...preferences.ExcludedParticipantIds],
+      ExcludedParticipantIds: preferences.ExcludedParticipantIds.map((id) => (letters === 'lower' ? id.toLowerCase() : letters === 'upper' ? id.toUpperCase() : id)),
       Revision: this.document(account, catalog).Revision + 1,
       UpdatedAt: new Date().toISOString(),
     };
     this.documents.set(`${account}/${catalog}`, document);
-    this.writes.push({ account, catalog, revision: document.Revision, ...structuredClone(preferences), by });
+    this.writes.push({ account, catalog, revision: document.Revision, AccessType: document.AccessType, ExcludedParticipantIds: [...document.ExcludedParticipantIds], by });
     this.onChange();
     return document;
   }

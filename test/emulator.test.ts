@@ -104,15 +104,40 @@ describe('documents', () => {
   });
 });
 
+describe('faults', () => {
+  test('lose-answer: the write lands, the answer is lost, and a retry with the old revision is a ConflictException', async () => {
+    const account = newAccount();
+    emulator.inject({ kind: 'lose-answer', count: 1, operation: 'UpdateConnectionPreferences' });
+    const write = { Catalog: 'AWS', Revision: 0, AccessType: 'ALLOW_BY_DEFAULT_DENY_SOME', ExcludedParticipantIdentifiers: ['p-1'] };
+
+    // The client sees a network error, not a service answer: nothing tells it that the write happened.
+    const lost = await update(write).catch((e) => e);
+    expect(lost).toBeInstanceOf(Error);
+    expect(lost.$metadata?.httpStatusCode).toBeUndefined();
+    const read = await client().send(new GetConnectionPreferencesCommand({ Catalog: 'AWS' }));
+    expect(read).toMatchObject({ AccessType: 'ALLOW_BY_DEFAULT_DENY_SOME', ExcludedParticipantIds: ['p-1'], Revision: 1 });
+
+    // Unlike after a reset, sending the same write again is stale.
+    const retried = await update(write).catch((e) => e);
+    expect(retried).toBeInstanceOf(ConflictException);
+    expect(emulator.preferences(account, 'AWS').Revision).toBe(1);
+  });
+});
+
 describe('settings for what AWS does not document', () => {
   const emulators: Emulator[] = [];
   afterAll(() => Promise.all(emulators.map((e) => e.stop())));
+  // The clients sign with the access key newAccount puts in the environment; without it they would depend on an earlier test.
+  beforeEach(() => {
+    newAccount();
+  });
 
-  async function clientOf(settings: ConstructorParameters<typeof Emulator>[0]) {
+  async function start(settings: ConstructorParameters<typeof Emulator>[0]) {
     const local = new Emulator(settings);
     emulators.push(local);
-    return new PartnerCentralAccountClient({ region: 'us-east-1', endpoint: await local.start(), maxAttempts: 1 });
+    return { local, client: new PartnerCentralAccountClient({ region: 'us-east-1', endpoint: await local.start(), maxAttempts: 1 }) };
   }
+  const clientOf = async (settings: ConstructorParameters<typeof Emulator>[0]) => (await start(settings)).client;
   const exclusionsWithAllowAll = new UpdateConnectionPreferencesCommand({
     Catalog: 'AWS', Revision: 0, AccessType: 'ALLOW_ALL', ExcludedParticipantIdentifiers: ['p-1'],
   });
@@ -128,6 +153,22 @@ describe('settings for what AWS does not document', () => {
     const rejected = await (await clientOf({ exclusionsWithoutDenySome: 'reject' })).send(exclusionsWithAllowAll).catch((e) => e);
     expect(rejected).toBeInstanceOf(ValidationException);
     expect(rejected.ErrorDetails[0].FieldValidationError).toMatchObject({ Name: 'ExcludedParticipantIdentifiers', Code: 'ACTION_NOT_PERMITTED' });
+  });
+
+  test.each([
+    ['as-written', ['Partner-A', 'p-2']],
+    ['lower', ['partner-a', 'p-2']],
+    ['upper', ['PARTNER-A', 'P-2']],
+  ] as const)('identifiers stored in the letter case %s', async (identifierCase, stored) => {
+    const { local, client: pc } = await start({ identifierCase });
+    const written = await pc.send(new UpdateConnectionPreferencesCommand({
+      Catalog: 'AWS', Revision: 0, AccessType: 'ALLOW_BY_DEFAULT_DENY_SOME', ExcludedParticipantIdentifiers: ['Partner-A', 'p-2'],
+    }));
+
+    // The answer, a later read and the record of the write all hold what was stored, not what was sent.
+    expect(written.ExcludedParticipantIds).toEqual(stored);
+    expect((await pc.send(new GetConnectionPreferencesCommand({ Catalog: 'AWS' }))).ExcludedParticipantIds).toEqual(stored);
+    expect(local.writes.map((w) => w.ExcludedParticipantIds)).toEqual([stored]);
   });
 });
 
