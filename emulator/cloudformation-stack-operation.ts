@@ -58,6 +58,8 @@ export interface CustomResourceExchange {
   readonly request: Record<string, any>;
   /** The response's size in bytes, when one arrived. */
   responseBytes?: number;
+  /** A SUCCESS response's Data: the attributes Fn::GetAtt reads. */
+  data?: Record<string, string>;
   status?: 'SUCCESS' | 'FAILED';
   /** Why CloudFormation failed the resource. */
   reason?: string;
@@ -261,9 +263,12 @@ export class StackOperation {
       requestType, stackId: this.stack.StackId, logicalId, resourceType, properties,
       physicalResourceId: before?.PhysicalResourceId, oldProperties: before?.Properties,
     });
-    const serviceTimeout = Number(properties.ServiceTimeout ?? DEFAULT_SERVICE_TIMEOUT_SECONDS);
+    const given = properties.ServiceTimeout ?? DEFAULT_SERVICE_TIMEOUT_SECONDS;
+    const serviceTimeout = typeof given === 'number' || (typeof given === 'string' && /^\d+$/.test(given)) ? Number(given) : NaN;
     if (!Number.isInteger(serviceTimeout) || serviceTimeout < 1 || serviceTimeout > DEFAULT_SERVICE_TIMEOUT_SECONDS) {
-      return Promise.reject(new ResourceFailure(`ServiceTimeout ${properties.ServiceTimeout} is not a whole number of seconds from 1 to 3600.`));
+      // Named as JSON and cut short, as a validation message of CloudFormation's is: a value may be any size.
+      const value = JSON.stringify(given) ?? String(given);
+      return Promise.reject(new ResourceFailure(`ServiceTimeout ${value.length > 60 ? `${value.slice(0, 60)}… (${value.length} characters)` : value} is not a whole number of seconds from 1 to 3600.`));
     }
     return this.services.exchange(this.stack, { stackName: this.stack.StackName, logicalId, requestType, phase, request }, serviceTimeout);
   }

@@ -153,6 +153,7 @@ export class CloudFormationService implements EmulatedService {
       exchange.responseBytes = received.bytes;
       const accepted = acceptResponse(request, received.body, received.bytes);
       exchange.status = 'SUCCESS';
+      exchange.data = accepted.data;
       return accepted;
     } catch (e) {
       exchange.status = 'FAILED';

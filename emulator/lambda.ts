@@ -97,6 +97,10 @@ export class LambdaService implements EmulatedService {
     this.faults.push({ ...fault });
   }
 
+  clearFaults(): void {
+    this.faults = [];
+  }
+
   /** Creates or updates a function, as CloudFormation does, refusing what Lambda refuses. */
   putFunction(config: Omit<FunctionConfiguration, 'CodeSha256' | 'FunctionArn'> & { region: string; account: string }): FunctionConfiguration {
     const { region, account, ...rest } = config;

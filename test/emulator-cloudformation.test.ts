@@ -109,6 +109,17 @@ test('a ServiceTimeout outside 1-3600 s fails the resource without sending it an
   expect(exchanges()).toEqual([]);
 });
 
+test.each([
+  ['true', true, 'true'],
+  ['a list of 10,000 items', Array.from({ length: 10_000 }, (_, i) => `p-${i}`), '["p-0","p-1","p-2","p-3","p-4","p-5","p-6","p-7","p-8","p-9"… (88891 characters)'],
+  ['an object', { seconds: 5 }, '{"seconds":5}'],
+])('a ServiceTimeout that is %s is refused, and named shortly', async (_, serviceTimeout, named) => {
+  const { deploy } = deployer();
+  expect(await deploy({ Thing: { Mode: 'ok', ServiceTimeout: serviceTimeout } })).toMatchObject({
+    failure: { reason: `ServiceTimeout ${named} is not a whole number of seconds from 1 to 3600.` },
+  });
+});
+
 test('a failed Create is deleted by the rollback, with the physical id its FAILED response named', async () => {
   const { deploy, exchanges } = deployer();
   await deploy({ Thing: { Mode: 'fail' } });
