@@ -1,5 +1,4 @@
 import { ConflictException } from '@aws-sdk/client-partnercentral-account';
-import { ACCESS_TYPE_WITH_EXCLUSIONS } from '../lib/preference-rules';
 import { shorten, summarise } from '../lib/summary';
 import type { ConnectionPreferencesApi, DesiredPreferences, LivePreferences } from './connection-preferences-api';
 import { ExplainedError } from './failure';
@@ -84,10 +83,13 @@ function checkDrift(live: LivePreferences, desired: DesiredPreferences, options:
   }
 }
 
-/** Equal access type and, where they apply, the same exclusions in any order. */
+/**
+ * Equal access type and the same exclusions in any order, whatever the access type: a service that keeps exclusions
+ * written with ALLOW_ALL or DENY_ALL (by the console, another tool) holds something other than what was declared,
+ * and a DESTROY must leave none. The soak found that comparing them only for ALLOW_BY_DEFAULT_DENY_SOME left them.
+ */
 export function samePreferences(a: DesiredPreferences, b: DesiredPreferences): boolean {
   if (a.accessType !== b.accessType) return false;
-  if (a.accessType !== ACCESS_TYPE_WITH_EXCLUSIONS) return true;
   const ids = new Set(a.excludedParticipantIds);
   return ids.size === new Set(b.excludedParticipantIds).size && b.excludedParticipantIds.every((id) => ids.has(id));
 }

@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { Emulator } from '../emulator/emulator';
 import { runSequence } from './support/lifecycle/run';
-import { sequenceArbitrary } from './support/lifecycle/steps';
+import { Declaration, Sequence, sequenceArbitrary } from './support/lifecycle/steps';
 import { TemplateFactory, World } from './support/lifecycle/world';
 
 jest.setTimeout(300_000);
@@ -10,7 +10,7 @@ jest.setTimeout(300_000);
  * The lifecycle model (test/support/lifecycle), a small fixed-seed sample of it: random sequences of deploys,
  * deletes, moves, replacements, concurrent pipelines, outside writes, faults and hostile properties, through the whole
  * chain, with the promise checked after every step. `npm run soak` runs a thousand; a failing sequence shrinks to a
- * minimal one, printed with its seed to replay.
+ * minimal one, printed with its seed to replay. What the soak found is kept below, as the sequences it shrank to.
  */
 const SEED = 20261126;
 const RUNS = 8;
@@ -38,4 +38,31 @@ test('random lifecycles through the chain keep the promise after every step', as
   expect(totals.steps).toBeGreaterThan(totals.sequences);
   expect(totals.faultsInjected).toBeGreaterThan(0);
   expect(totals.hostileInputs).toBeGreaterThan(totals.sequences);
+});
+
+const declared = (overrides: Partial<Declaration>): Declaration => ({
+  target: 'own', catalog: 'AWS', accessType: 'ALLOW_ALL', excluded: [], removalPolicy: 'retain', driftPolicy: 'overwrite', moved: false, ...overrides,
+});
+const settings: Sequence['settings'] = {
+  initialRevision: 0, initialPreferences: { AccessType: 'ALLOW_ALL', ExcludedParticipantIds: [] },
+  exclusionsWithoutDenySome: 'accept', exclusionOrder: 'as-written', identifierCase: 'as-written',
+};
+
+describe('found by the soak', () => {
+  test('exclusions another writer stored with ALLOW_ALL are cleared by the next Update, and DESTROY leaves none', async () => {
+    // The handler compared exclusions only for ALLOW_BY_DEFAULT_DENY_SOME: it called this "unchanged", reported one
+    // exclusion in its attributes, and a DESTROY left it.
+    const outcome = await runSequence(world, {
+      settings, planInput: '{}', steps: [
+        { op: 'deploy', stack: 'Main', slots: [declared({}), 'keep', 'keep'] },
+        { op: 'write-outside', target: 'own', catalog: 'AWS', preferences: { accessType: 'ALLOW_ALL', excluded: ['p-1'] } },
+        { op: 'deploy', stack: 'Main', slots: [declared({ removalPolicy: 'destroy' }), 'keep', 'keep'] },
+        { op: 'write-outside', target: 'own', catalog: 'AWS', preferences: { accessType: 'ALLOW_ALL', excluded: ['p-2'] } },
+        { op: 'delete-stack', stack: 'Main' },
+      ],
+    });
+    expect(outcome.problems).toEqual([]);
+    expect(outcome.steps).toBe(5);
+    expect(world.live(`${world.accounts.own}/AWS`)).toMatchObject({ AccessType: 'ALLOW_ALL', ExcludedParticipantIds: [] });
+  });
 });
