@@ -47,7 +47,11 @@ export async function converge(api: ConnectionPreferencesApi, desired: DesiredPr
       options.log('decision', { attempt, revision: written.revision, previousRevision: live.revision, outcome: 'written' });
       return written;
     } catch (e) {
-      if (!(e instanceof ConflictException)) throw e;
+      if (!(e instanceof ConflictException)) {
+        const landed = await landedWithoutAnswer(api, desired, live.revision, e, attempt, options);
+        if (landed) return landed;
+        throw e;
+      }
       const remaining = options.deadline - Date.now();
       // Sleep at most half the time left, so that the next attempt still has time to read and write.
       const delay = Math.min(remaining / 2, Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
@@ -63,6 +67,25 @@ export async function converge(api: ConnectionPreferencesApi, desired: DesiredPr
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
+  }
+}
+
+/**
+ * A write that got no answer at all (every attempt's connection dropped or cut) may still have landed: one more read
+ * tells. Without it the resource would fail while the account holds what it declares (the soak found this).
+ */
+async function landedWithoutAnswer(api: ConnectionPreferencesApi, desired: DesiredPreferences, readRevision: number, error: unknown, attempt: number,
+  options: ConvergeOptions): Promise<LivePreferences | undefined> {
+  const answered = (error as { cause?: { $metadata?: { httpStatusCode?: number } } }).cause?.$metadata?.httpStatusCode !== undefined;
+  if (answered || options.deadline - Date.now() < MIN_ATTEMPT_MS) return undefined;
+  try {
+    const live = await api.read(desired.catalog, attempt);
+    if (live.revision <= readRevision || !samePreferences(live, desired)) return undefined;
+    options.log('decision', { attempt, revision: live.revision, previousRevision: readRevision, outcome: 'written, the answer was lost' });
+    return live;
+  } catch {
+    // The write's own error says more than this read's.
+    return undefined;
   }
 }
 

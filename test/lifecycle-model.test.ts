@@ -65,4 +65,16 @@ describe('found by the soak', () => {
     expect(outcome.steps).toBe(5);
     expect(world.live(`${world.accounts.own}/AWS`)).toMatchObject({ AccessType: 'ALLOW_ALL', ExcludedParticipantIds: [] });
   });
+
+  test('a write whose answer is lost on every attempt, though it landed, succeeds: the handler reads again', async () => {
+    // The SDK's three attempts all lost their answers (the first had landed, the others met a conflict): the resource
+    // failed while the account held what it declared. (The first deploy of a stack then left them, declared by no stack.)
+    const outcome = await runSequence(world, {
+      settings, planInput: '{}', steps: [
+        { op: 'deploy', stack: 'Main', slots: [declared({ accessType: 'DENY_ALL' }), 'keep', 'keep'], fault: { kind: 'lose-answer', count: 4, operation: 'UpdateConnectionPreferences' } },
+      ],
+    });
+    expect(outcome.problems).toEqual([]);
+    expect(world.live(`${world.accounts.own}/AWS`)).toMatchObject({ AccessType: 'DENY_ALL', Revision: 1 });
+  });
 });
