@@ -77,8 +77,11 @@ async function runStep(world: World, step: Step, identifierCase: StepContext['id
     const firstExchange = world.observed.length;
     const results = await Promise.all([world.deploy('Main', main), world.deploy('Other', other)]);
     const shared = new Set(keysOf(world, main).filter((key) => keysOf(world, other).includes(key)));
-    const problems = results.flatMap((r, i) => (r.status.endsWith('_COMPLETE') && !r.status.includes('ROLLBACK') ? [] : [`${['Main', 'Other'][i]} ended ${r.status}: ${r.failure?.reason.slice(0, 300)}`]));
-    if (problems.length > 0) return [];
+    const failed = results.flatMap((r, i) => (r.status.endsWith('_COMPLETE') && !r.status.includes('ROLLBACK') ? [] : [`${['Main', 'Other'][i]} ended ${r.status}: ${r.failure?.reason.slice(0, 300)}`]));
+    // Each sees the other's writes as conflicts, and retries; only DriftPolicy.FAIL may make one fail.
+    const driftMayFail = [...main, ...other, ...world.held('Main'), ...world.held('Other')].some((d) => d?.driftPolicy === 'fail');
+    if (failed.length > 0) return driftMayFail ? [] : failed;
+    const problems: string[] = [];
     // Both succeeded: each target they wrote holds what one of them declares.
     const written = new Set(world.emulator.writes.slice(firstWrite).filter((w) => w.by === 'api').map((w) => targetKey(w.account, w.catalog)));
     // A resource one of them removed with DESTROY resets its target, even one that the other declares.
@@ -117,7 +120,16 @@ async function runStep(world: World, step: Step, identifierCase: StepContext['id
       expectFailure = !accepted;
     }
     const driftMayFail = [...declared, ...world.held(step.stack)].some((d) => d?.driftPolicy === 'fail');
+    const firstExchange = world.observed.length;
     const result = await world.deploy(step.stack, declared, step.hostile);
+    // Properties the rules refuse fail with the handler's reason (or CloudFormation's, for a ServiceTimeout), before any call.
+    const refused = expectFailure ? world.observed.slice(firstExchange).find((o) => o.exchange.logicalId === `Prefs${step.hostile!.slot}` && o.exchange.phase === 'update') : undefined;
+    if (refused && (refused.exchange.status !== 'FAILED' || !/^(Invalid properties, nothing was changed: |ServiceTimeout )/.test(refused.exchange.reason ?? ''))) {
+      return [`hostile properties ${JSON.stringify(step.hostile!.properties).slice(0, 200)} ended ${refused.exchange.status}: ${refused.exchange.reason?.slice(0, 300)}`];
+    }
+    if (refused && world.emulator.calls.slice(...refused.calls).some((c) => c.service === 'partnercentral-account')) {
+      return [`hostile properties ${JSON.stringify(step.hostile!.properties).slice(0, 200)} reached Partner Central`];
+    }
     const completed = result.status === 'CREATE_COMPLETE' || result.status === 'UPDATE_COMPLETE';
     if (expectFailure && completed) {
       return [`a template with invalid properties ${JSON.stringify(step.hostile!.properties).slice(0, 300)} deployed`];
