@@ -12,12 +12,17 @@ import { TemplateFactory, World } from '../test/support/lifecycle/world';
  * and the seed S + its number; prints progress, and writes bench/soak-results.json. A failing sequence is shrunk to a
  * minimal one and printed with the seed and path that replay it (`--workers 1 --seed <worker's seed>`).
  */
-const USAGE = 'usage: npm run soak -- [--sequences N] [--seed S] [--workers W] [--max-steps M]';
+const USAGE = 'usage: npm run soak -- [--sequences N] [--seed S] [--workers W] [--max-steps M] [--output FILE]';
 
 function options(argv: string[]) {
   const values: Record<string, number> = { 'sequences': 1000, 'seed': Date.now() % 2 ** 31, 'workers': 2, 'max-steps': 6 };
+  let output = path.join(__dirname, 'soak-results.json');
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i].replace(/^--/, '');
+    if (name === 'output' && argv[i + 1]) {
+      output = path.resolve(argv[i + 1]);
+      continue;
+    }
     const value = Number(argv[i + 1]);
     if (!(name in values) || !Number.isSafeInteger(value) || value < (name === 'seed' ? 0 : 1)) {
       console.error(`soak: ${argv[i]} ${argv[i + 1] ?? ''} is not an option with a whole number; ${USAGE}`);
@@ -25,7 +30,7 @@ function options(argv: string[]) {
     }
     values[name] = value;
   }
-  return { sequences: values.sequences, seed: values.seed, workers: Math.min(values.workers, values.sequences), maxSteps: values['max-steps'] };
+  return { sequences: values.sequences, seed: values.seed, workers: Math.min(values.workers, values.sequences), maxSteps: values['max-steps'], output };
 }
 
 const percentile = (values: number[], p: number) => {
@@ -34,7 +39,7 @@ const percentile = (values: number[], p: number) => {
 };
 
 async function main(): Promise<void> {
-  const { sequences, seed, workers, maxSteps } = options(process.argv.slice(2));
+  const { sequences, seed, workers, maxSteps, output } = options(process.argv.slice(2));
   // plan's in-process SDK runs on the Node of this command, which may be older than the SDK's next requirement.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const started = Date.now();
@@ -90,10 +95,9 @@ async function main(): Promise<void> {
   };
   failures.forEach((f) => console.error(`\nMinimal failing sequence, ${f}`));
   console.log(JSON.stringify(results, null, 2));
-  const file = path.join(__dirname, 'soak-results.json');
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.error(`Written to ${path.relative(process.cwd(), file)}.`);
+  mkdirSync(path.dirname(output), { recursive: true });
+  writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
+  console.error(`Written to ${path.relative(process.cwd(), output)}.`);
   process.exitCode = results.invariantFailures > 0 || results.hangs > 0 ? 1 : 0;
 }
 

@@ -1,8 +1,13 @@
+import { execFile } from 'child_process';
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { promisify } from 'util';
 import * as fc from 'fast-check';
 import { Emulator } from '../emulator/emulator';
 import { runSequence } from './support/lifecycle/run';
 import { Declaration, Sequence, sequenceArbitrary } from './support/lifecycle/steps';
 import { TemplateFactory, World } from './support/lifecycle/world';
+import { tempDir } from './support/synth';
 
 jest.setTimeout(300_000);
 
@@ -76,5 +81,26 @@ describe('found by the soak', () => {
     });
     expect(outcome.problems).toEqual([]);
     expect(world.live(`${world.accounts.own}/AWS`)).toMatchObject({ AccessType: 'DENY_ALL', Revision: 1 });
+  });
+});
+
+describe('npm run soak', () => {
+  const soak = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(__dirname, '..', 'bench', 'soak.js'), ...args], { timeout: 120_000 });
+
+  test('runs the sequences it is asked for, and writes every figure', async () => {
+    const output = path.join(tempDir('soak-'), 'results.json');
+    const { stdout, stderr } = await soak('--sequences', '2', '--seed', '7', '--workers', '1', '--max-steps', '1', '--output', output);
+    const results = JSON.parse(readFileSync(output, 'utf8'));
+    expect(results).toMatchObject({ sequences: 2, seed: 7, workers: 1, maxSteps: 1, invariantFailures: 0, hangs: 0 });
+    for (const figure of ['steps', 'faultsInjected', 'hostileInputs', 'knownGaps', 'p50StepMs', 'p95StepMs']) expect([figure, Number.isInteger(results[figure])]).toEqual([figure, true]);
+    expect(results.steps).toBe(2);
+    expect(JSON.parse(stdout)).toEqual(results);
+    expect(stderr).toContain('soak: 2 sequences of up to 1 steps, seed 7, 1 workers');
+  });
+
+  test('a bad option is one line that names it, and exit 1', async () => {
+    const failure = await soak('--sequences', 'many').catch((e) => e);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toMatch(/^soak: --sequences many is not an option with a whole number; usage: npm run soak -- \[--sequences N\][^\n]*\n$/);
   });
 });
