@@ -7,11 +7,12 @@ import { Sequence, sequenceArbitrary } from '../test/support/lifecycle/steps';
 import { TemplateFactory, World } from '../test/support/lifecycle/world';
 
 /**
- * The soak: `npm run soak [-- --sequences N] [-- --seed S] [-- --workers W] [-- --max-steps M]`. Runs the lifecycle
- * model (test/support/lifecycle) through the whole chain, W sequences at a time, each worker with its own emulator
- * and the seed S + its number; prints progress, and writes bench/soak-results.json. A failing sequence is shrunk to a
- * minimal one and printed with the seed and path that replay it (`--workers 1 --seed <worker's seed>`).
+ * The soak: `npm run soak [-- --sequences N] [-- --seed S] [-- --workers W] [-- --max-steps M] [-- --output FILE]`.
+ * Runs the lifecycle model (test/support/lifecycle) through the whole chain, W sequences at a time, each worker with
+ * its own emulator; prints progress, and writes bench/soak-results.json. A failing sequence is shrunk to a minimal
+ * one and printed with the seed and path that replay it.
  */
+const CHUNK = 25;
 const USAGE = 'usage: npm run soak -- [--sequences N] [--seed S] [--workers W] [--max-steps M] [--output FILE]';
 
 function options(argv: string[]) {
@@ -61,25 +62,29 @@ async function main(): Promise<void> {
   };
 
   console.error(`soak: ${sequences} sequences of up to ${maxSteps} steps, seed ${seed}, ${workers} workers`);
+  // Each worker takes chunks of CHUNK sequences, each chunk its own fast-check run with seed S + its number: a failure
+  // stops (and is shrunk in) its chunk only, and `--workers 1 --sequences <chunk's size> --seed <chunk's seed>` replays it.
+  const chunks = Array.from({ length: Math.ceil(sequences / CHUNK) }, (_, i) => ({ seed: seed + i, runs: Math.min(CHUNK, sequences - i * CHUNK) }));
   await Promise.all(Array.from({ length: workers }, async (_, worker) => {
     const emulator = new Emulator();
     await emulator.start();
     const world = new World(emulator, templates, 400_000_000_000 + worker * 10_000_000);
-    const runs = Math.floor(sequences / workers) + (worker < sequences % workers ? 1 : 0);
-    let shrinking = false;
     try {
-      const report = await fc.check(fc.asyncProperty(sequenceArbitrary(maxSteps), async (sequence: Sequence) => {
-        const outcome = await runSequence(world, sequence);
-        // Shrinking reruns failing sequences: only the first run of each counts.
-        if (!shrinking) count(outcome);
-        if (outcome.problems.length > 0) {
-          shrinking = true;
-          throw new Error(outcome.problems.join('\n'));
+      for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+        let shrinking = false;
+        const report = await fc.check(fc.asyncProperty(sequenceArbitrary(maxSteps), async (sequence: Sequence) => {
+          const outcome = await runSequence(world, sequence);
+          // Shrinking reruns failing sequences: only the first run of each counts.
+          if (!shrinking) count(outcome);
+          if (outcome.problems.length > 0) {
+            shrinking = true;
+            throw new Error(outcome.problems.join('\n'));
+          }
+        }), { seed: chunk.seed, numRuns: chunk.runs });
+        if (report.failed) {
+          totals.invariantFailures += 1;
+          failures.push(`seed ${chunk.seed} (${chunk.runs} sequences), path ${report.counterexamplePath}:\n${JSON.stringify(report.counterexample?.[0])}\n${String(report.errorInstance)}`);
         }
-      }), { seed: seed + worker, numRuns: runs });
-      if (report.failed) {
-        totals.invariantFailures += 1;
-        failures.push(`worker ${worker}, seed ${seed + worker}, path ${report.counterexamplePath}:\n${JSON.stringify(report.counterexample?.[0])}\n${String(report.errorInstance)}`);
       }
     } finally {
       await emulator.stop();

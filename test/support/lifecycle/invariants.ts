@@ -28,7 +28,8 @@ export interface StepContext {
 /** The target (account and catalog) and preferences that a request's properties declare, when they are valid. */
 export function declaredBy(properties: Record<string, any>, ownAccount: string) {
   const account = /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(String(properties.AssumeRoleArn ?? ''))?.[1] ?? ownAccount;
-  const excluded: string[] = Array.isArray(properties.ExcludedParticipantIdentifiers) ? properties.ExcludedParticipantIdentifiers : [];
+  // Hostile properties may hold anything here; only strings can be identifiers.
+  const excluded: string[] = Array.isArray(properties.ExcludedParticipantIdentifiers) ? properties.ExcludedParticipantIdentifiers.filter((id: unknown) => typeof id === 'string') : [];
   return { key: targetKey(account, String(properties.Catalog)), accessType: String(properties.AccessType), excluded, removalPolicy: properties.RemovalPolicy ?? 'retain' };
 }
 

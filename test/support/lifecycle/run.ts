@@ -104,9 +104,12 @@ async function runStep(world: World, step: Step, identifierCase: StepContext['id
   try {
     if (step.op === 'delete-stack') {
       const held = world.held(step.stack);
+      const firstWrite = world.emulator.writes.length;
       const result = await world.deleteStack(step.stack);
+      // A competing write after a reset's read is another writer's change, which the reset could not see: drift.
+      const lastWriter = new Map(world.emulator.writes.slice(firstWrite).map((w) => [targetKey(w.account, w.catalog), w.by]));
       if (result.status !== 'DELETE_COMPLETE') return tolerable(fault) ? [`the delete ended ${result.status}: ${result.failure?.reason.slice(0, 300)}`] : [];
-      return held.flatMap((d) => (d?.removalPolicy === 'destroy' ? resetProblems(world, d, step.stack, identifierCase) : []));
+      return held.flatMap((d) => (d?.removalPolicy === 'destroy' && lastWriter.get(keyOf(world, d)) !== 'competitor' ? resetProblems(world, d, step.stack, identifierCase) : []));
     }
 
     let declared = world.declarations(step.stack, step.slots);
