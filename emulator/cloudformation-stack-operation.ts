@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'crypto';
 import * as path from 'path';
 import { isDeepStrictEqual } from 'util';
 import { customResourceRequest, isCustomResource, ResourceFailure } from './cloudformation-custom-resource';
-import { creationOrder, isTrue, resolve, StackContext, Template } from './cloudformation-template';
+import { creationOrder, dependenciesOf, isTrue, resolve, StackContext, Template } from './cloudformation-template';
 import type { FunctionConfiguration, LambdaService } from './lambda';
 
 /** One resource of a stack, as CloudFormation keeps it. */
@@ -152,12 +152,23 @@ export class StackOperation {
     return { status: this.stack.StackStatus, failure, laterFailures: this.laterFailures };
   }
 
-  /** Deletes every resource, dependents first. */
+  /**
+   * Deletes every resource, dependents first. What a resource that failed to delete depends on is kept, as
+   * CloudFormation keeps it, so that deleting the stack again can still reach it (a custom resource, its function).
+   */
   async delete(): Promise<StackOperationResult> {
     this.stack.StackStatus = 'DELETE_IN_PROGRESS';
+    const kept = new Set<string>();
     for (const logicalId of creationOrder(this.stack.Template).reverse()) {
       const resource = this.stack.Resources[logicalId];
-      if (resource) await this.deleteResource(resource, 'delete');
+      if (!resource) continue;
+      if (kept.has(logicalId)) {
+        dependenciesOf(this.stack.Template, logicalId).forEach((id) => kept.add(id));
+        continue;
+      }
+      const failures = this.laterFailures.length;
+      await this.deleteResource(resource, 'delete');
+      if (this.laterFailures.length > failures) dependenciesOf(this.stack.Template, logicalId).forEach((id) => kept.add(id));
     }
     this.stack.StackStatus = this.laterFailures.length ? 'DELETE_FAILED' : 'DELETE_COMPLETE';
     return { status: this.stack.StackStatus, failure: this.laterFailures[0], laterFailures: this.laterFailures };

@@ -93,6 +93,18 @@ test('a Delete answered with another physical id fails', async () => {
   });
 });
 
+test('a failed Delete keeps what the resource depends on, so that deleting the stack again reaches its provider', async () => {
+  // Found by the soak: the provider function was deleted after its resource failed, and every later delete said
+  // "Function not found".
+  const { stackName, deploy } = deployer();
+  await deploy({ Thing: { Mode: 'change-id-on-delete' } });
+  await emulator.cloudFormation.deleteStack(ACCOUNT, REGION, stackName);
+  expect(Object.keys(emulator.cloudFormation.stack(ACCOUNT, REGION, stackName)!.Resources).sort()).toEqual(['Provider', 'ProviderRole', 'Thing']);
+  expect(await emulator.cloudFormation.deleteStack(ACCOUNT, REGION, stackName)).toMatchObject({
+    status: 'DELETE_FAILED', failure: { reason: expect.stringMatching(/^Invalid PhysicalResourceId/) },
+  });
+});
+
 test('no response: the resource fails at its ServiceTimeout, not after an hour', async () => {
   const { deploy } = deployer();
   const started = Date.now();
