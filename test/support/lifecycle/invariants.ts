@@ -38,7 +38,7 @@ export function declaredBy(properties: Record<string, any>, ownAccount: string) 
   return { key: targetKey(account, String(properties.Catalog)), accessType: String(properties.AccessType), excluded, removalPolicy: properties.RemovalPolicy ?? 'retain' };
 }
 
-const spelled = (id: string, identifierCase: StepContext['identifierCase']) => (identifierCase === 'lower' ? id.toLowerCase() : identifierCase === 'upper' ? id.toUpperCase() : id);
+export const spelled = (id: string, identifierCase: StepContext['identifierCase']) => (identifierCase === 'lower' ? id.toLowerCase() : identifierCase === 'upper' ? id.toUpperCase() : id);
 
 /** Equal as the promise means it: the same access type, and the same identifiers as sets (none unless ALLOW_BY_DEFAULT_DENY_SOME). */
 export function holds(live: { AccessType: string; ExcludedParticipantIds: string[] }, declared: { accessType: string; excluded: string[] }, identifierCase: StepContext['identifierCase']): boolean {

@@ -1,5 +1,5 @@
 import { planHostileTemplate } from '../hostile-inputs';
-import { declaredBy, exchangeProblems, holds, invocationProblems, logProblems, revisionProblems, StepContext } from './invariants';
+import { declaredBy, exchangeProblems, holds, spelled, invocationProblems, logProblems, revisionProblems, StepContext } from './invariants';
 import type { Declaration, Sequence, Step, StepFault } from './steps';
 import { declarationOf, REGION, targetKey, World } from './world';
 
@@ -140,7 +140,7 @@ async function runStep(world: World, step: Step, identifierCase: StepContext['id
     }
     // A service that respells identifiers never holds them as declared: the read after a write with no answer cannot
     // tell that it landed (README, Reliability).
-    const respelled = identifierCase !== 'as-written' && declared.some((d) => d?.excluded.some((id) => id !== (identifierCase === 'lower' ? id.toLowerCase() : id.toUpperCase())));
+    const respelled = declared.some((d) => d?.excluded.some((id) => spelled(id, identifierCase) !== id));
     const ridesOut = tolerable(fault) && !(respelled && fault?.kind === 'lose-answer' && fault.count > 2);
     return !completed && !expectFailure && !driftMayFail && ridesOut ? [`the deploy ended ${result.status}: ${result.failure?.reason.slice(0, 300)}`] : [];
   } finally {
