@@ -47,7 +47,7 @@ export function holds(live: { AccessType: string; ExcludedParticipantIds: string
   return live.AccessType === declared.accessType && have.size === new Set(wanted).size && wanted.every((id) => have.has(id));
 }
 
-const describe = (o: ObservedExchange) => `${o.exchange.phase} ${o.exchange.requestType} of ${o.exchange.stackName.replace(/\d+$/, '')}/${o.exchange.logicalId}`;
+const exchangeName = (o: ObservedExchange) => `${o.exchange.phase} ${o.exchange.requestType} of ${o.exchange.stackName.replace(/\d+$/, '')}/${o.exchange.logicalId}`;
 const partnerCentralCalls = (world: World, [from, to]: [number, number]): RecordedCall[] => world.emulator.calls.slice(from, to).filter((c) => c.service === 'partnercentral-account');
 
 /** Checks of each custom resource exchange of the step. */
@@ -60,7 +60,7 @@ export function exchangeProblems(context: StepContext): string[] {
     const declared = declaredBy(properties, world.accounts.own);
     const writes = world.emulator.writes.slice(...observed.writes);
     const apiWrites = writes.filter((w) => w.by === 'api');
-    const name = describe(observed);
+    const name = exchangeName(observed);
     // A service that changes the letter case never holds an identifier as declared: each run of the handler writes
     // again, so a lost answer (run twice) writes twice. The README says so.
     const respelled = declared.excluded.some((id) => spelled(id, context.identifierCase) !== id);
