@@ -81,6 +81,8 @@ export interface StackOperationServices {
   /** Sends a custom resource request and waits for its response; throws ResourceFailure when CloudFormation would fail it. */
   exchange(stack: StoredStack, exchange: CustomResourceExchange, serviceTimeoutSeconds: number): Promise<{ physicalId: string; data: Record<string, string> }>;
   saved(): void;
+  /** Which template the stack shows while a rollback deletes what the failed update created (EmulatorSettings). */
+  rollbackCleanupTemplate(): 'attempted' | 'previous';
 }
 
 /** One change of the update phase: the resource before (none if created) and after. */
@@ -141,10 +143,12 @@ export class StackOperation {
     const done: Change[] = [];
     const failure = await this.updatePhase(done) ?? this.outputsFailure();
     if (!failure) {
+      if (this.previous) this.stack.StackStatus = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
       await this.cleanUp(done);
       this.stack.StackStatus = `${kind}_COMPLETE`;
       return { status: this.stack.StackStatus, laterFailures: this.laterFailures };
     }
+    this.stack.StackStatus = this.previous ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'ROLLBACK_IN_PROGRESS';
     await this.rollBack(done);
     // The previous template and resources come back; the time of the update that rolled back stays.
     if (this.previous) Object.assign(this.stack, structuredClone(this.previous), times);
@@ -234,6 +238,10 @@ export class StackOperation {
       if (!before || !isCustomResource(before.ResourceType) || (after && after.PhysicalResourceId !== before.PhysicalResourceId)) continue;
       await this.send('Update', 'rollback', logicalId, before.ResourceType, before.Properties, { ...before, Properties: attempted ?? after!.Properties })
         .catch((e: Error) => this.laterFailures.push({ logicalId, reason: e.message }));
+    }
+    if (this.previous) {
+      this.stack.StackStatus = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS';
+      if (this.services.rollbackCleanupTemplate() === 'previous') Object.assign(this.stack, { Template: this.previous.Template, TemplateBody: this.previous.TemplateBody });
     }
     for (const { before, after } of [...done].reverse()) {
       if (after && (!before || after.PhysicalResourceId !== before.PhysicalResourceId)) await this.deleteResource(after, 'rollback');

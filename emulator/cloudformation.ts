@@ -41,7 +41,12 @@ export class CloudFormationService implements EmulatedService {
   /** Told before and after every custom resource request. */
   observer?: ExchangeObserver;
 
-  constructor(private readonly lambda: LambdaService, private readonly bucket: ResponseBucket, private readonly onChange: () => void) {}
+  constructor(
+    private readonly lambda: LambdaService,
+    private readonly bucket: ResponseBucket,
+    private readonly onChange: () => void,
+    private readonly rollbackCleanupTemplate: () => 'attempted' | 'previous' = () => 'attempted',
+  ) {}
 
   async handle({ body, call }: AwsRequest): Promise<AwsReply> {
     const params = queryProtocol.params(body);
@@ -128,7 +133,7 @@ export class CloudFormationService implements EmulatedService {
   }
 
   private operationServices() {
-    return { lambda: this.lambda, exchange: this.exchange.bind(this), saved: this.onChange };
+    return { lambda: this.lambda, exchange: this.exchange.bind(this), saved: this.onChange, rollbackCleanupTemplate: this.rollbackCleanupTemplate };
   }
 
   /** Sends one custom resource request and waits for its response, failing the resource as CloudFormation would. */

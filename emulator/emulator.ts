@@ -48,7 +48,7 @@ export class Emulator {
     this.partnerCentral = new PartnerCentralService(settings, save);
     this.sts = new StsService(() => this.partnerCentral.settings.roleExternalIds);
     this.lambda = new LambdaService(this.sts, stateDir && path.join(stateDir, 'lambda'), save);
-    this.cloudFormation = new CloudFormationService(this.lambda, this.responseBucket, save);
+    this.cloudFormation = new CloudFormationService(this.lambda, this.responseBucket, save, () => this.partnerCentral.settings.rollbackCleanupTemplate);
     this.services = {
       'partnercentral-account': this.partnerCentral, 'sts': this.sts, 'lambda': this.lambda, 'cloudformation': this.cloudFormation,
       'events': this.eventBridge,

@@ -29,6 +29,12 @@ export interface EmulatorSettings {
    * and so returns, every excluded identifier in that case, whoever writes it.
    */
   identifierCase: 'as-written' | 'lower' | 'upper';
+  /**
+   * The template CloudFormation's GetTemplate and DescribeStacks answer while a failed update's rollback deletes what
+   * the update created (UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS): the failed update's, or the previous one that
+   * the stack is rolled back to. AWS documents neither.
+   */
+  rollbackCleanupTemplate: 'attempted' | 'previous';
 }
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
@@ -40,6 +46,7 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   exclusionOrder: 'as-written',
   roleExternalIds: {},
   identifierCase: 'as-written',
+  rollbackCleanupTemplate: 'attempted',
 };
 
 export type Operation = 'GetConnectionPreferences' | 'UpdateConnectionPreferences';

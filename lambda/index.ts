@@ -90,7 +90,18 @@ async function deleteResource(physicalResourceId: string, event: ConnectionPrefe
     stackId: event.StackId, logicalId: event.LogicalResourceId, resourceType: event.ResourceType, physicalId: physicalResourceId, deadline, log,
   });
   if (successor) {
-    log('decision', { outcome: 'left as they are', why: `${successor} of the same stack now manages them (a moved or renamed construct)` });
+    // Loaded only here, as the CloudFormation client is.
+    const { declarationToRestore } = await import('./rolled-back-move');
+    const restore = await declarationToRestore({
+      stackId: event.StackId, logicalId: event.LogicalResourceId, catalog: settings.desired.catalog, successor, deadline, log,
+    });
+    if (!restore) {
+      log('decision', { outcome: 'left as they are', why: `${successor} of the same stack now manages them (a moved or renamed construct)` });
+      return;
+    }
+    log('decision', { outcome: 'restore', why: `the rollback deletes what the failed deploy created; ${successor} manages these preferences again` });
+    const restoring = await connect(restore, connectOptions(event, deadline, log));
+    await converge(restoring, restore.desired, { deadline, log, driftPolicy: 'overwrite' });
     return;
   }
   const api = await connect(settings, connectOptions(event, deadline, log));

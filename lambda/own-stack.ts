@@ -5,6 +5,7 @@ import { resolveTemplateValue, stackValuesOf } from '../lib/template-values';
 import { callWithinDeadline } from './deadline';
 import { ExplainedError } from './failure';
 import type { Log } from './log';
+import { parseTemplateBody } from './template-body';
 import { constructPathOf, resourcesOfType } from './template-resources';
 
 /** The stack as CloudFormation describes it, when the check starts and again before each write of a reconcile. */
@@ -38,14 +39,15 @@ export function isSettled(state: StackState): boolean {
 }
 
 /**
- * The monitor's own stack (the only one its role may describe): its state, and what its ConnectionPreferences declare,
+ * The caller's own stack (the only one its role may describe): its state, and what its ConnectionPreferences declare,
  * read from the deployed template. That template changes in the same deploy as the resources, so there is no second
  * copy of the declaration to go stale.
  */
 export class OwnStack {
   private readonly client: CloudFormationClient;
 
-  constructor(readonly stackId: string, private readonly deadline: number, private readonly log: Log) {
+  /** `caller` names whose role reads the stack, in the reasons of failed calls: the monitor's, or the handler's. */
+  constructor(readonly stackId: string, private readonly deadline: number, private readonly log: Log, private readonly caller: 'monitor' | 'handler' = 'monitor') {
     this.client = new CloudFormationClient({
       region: stackId.split(':')[3],
       requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
@@ -72,11 +74,11 @@ export class OwnStack {
     let template: any;
     let resources: Record<string, ConnectionPreferencesResourceProperties>;
     try {
-      template = JSON.parse(TemplateBody ?? '');
+      template = parseTemplateBody(TemplateBody ?? '');
       resources = resourcesOfType(template);
     } catch (e) {
       throw new ExplainedError(`The deployed template of stack ${state.stackName} cannot be read: ${shorten((e as Error).message, SERVICE_TEXT)}. `
-        + 'The monitor reads the JSON template that cdk deploy submits.', { cause: e });
+        + 'It is read as GetTemplate returns it, JSON or YAML.', { cause: e });
     }
     const parameterTypes = Object.fromEntries(Object.entries<any>(template.Parameters ?? {}).map(([name, p]) => [name, String(p?.Type)]));
     const values = stackValuesOf(this.stackId, state.parameters, parameterTypes);
@@ -100,8 +102,8 @@ export class OwnStack {
     } catch (e: any) {
       this.log('api call', { operation, outcome: e.name, durationMs: Date.now() - started });
       if (e instanceof ExplainedError) throw e;
-      throw new ExplainedError(`CloudFormation ${operation} of the monitor's own stack failed: ${e.name}: ${shorten(String(e.message), SERVICE_TEXT)}. `
-        + 'The monitor\'s role needs cloudformation:DescribeStacks and cloudformation:GetTemplate on its stack.', { cause: e });
+      throw new ExplainedError(`CloudFormation ${operation} of the ${this.caller}'s own stack failed: ${e.name}: ${shorten(String(e.message), SERVICE_TEXT)}. `
+        + `The ${this.caller}'s role needs cloudformation:DescribeStacks and cloudformation:GetTemplate on its stack.`, { cause: e });
     }
   }
 }

@@ -109,7 +109,7 @@ export class ConnectionPreferencesProvider extends Construct {
    * the API (removal policy DESTROY) gets a policy of its own, named after its target, that it depends on:
    * CloudFormation then deletes the resource before the policy, also when the resource is removed or pointed
    * elsewhere, instead of shrinking a shared statement in the update phase before the cleanup-phase Delete. That
-   * policy also lets the Delete list its own stack's resources (see listOwnStackResourcesStatement).
+   * policy also lets the Delete read its own stack (see readOwnStackStatement).
    */
   permit(resource: Construct, target: Target, options: { neededOnDelete: boolean }): void {
     if (options.neededOnDelete) {
@@ -117,7 +117,7 @@ export class ConnectionPreferencesProvider extends Construct {
         ? partnerCentralStatement(MANAGE_CONNECTION_PREFERENCES, [target.catalog])
         : assumeRoleStatement([target.assumeRoleArn]);
       const targetHash = createHash('sha256').update(JSON.stringify(Stack.of(this).resolve(target))).digest('hex').slice(0, 8);
-      const policy = this.role.policy(resource, `DeletePermissions${targetHash}`, [statement, listOwnStackResourcesStatement()]);
+      const policy = this.role.policy(resource, `DeletePermissions${targetHash}`, [statement, readOwnStackStatement()]);
       if (!policy) return;
       // Only the custom resource depends on it (the policy itself already references the role it attaches to).
       cfnResourceOf(resource).addResourceDependency(policy.node.defaultChild as CfnResource);
@@ -178,12 +178,13 @@ export function partnerCentralStatement(actions: string[], catalogs: string[]): 
 
 /**
  * Before a DESTROY Delete resets the preferences, the handler lists its own stack's resources, to see whether another
- * resource of the stack now manages the same account and catalog: a construct moved to a new logical id. The stack is
- * in the handler's account, so its own role needs this, also for a resource with assumeRoleArn. The stack's own ARN
- * only (AWS::StackId); the action needs no wildcard.
+ * resource of the stack now manages the same account and catalog: a construct moved to a new logical id. If one does
+ * and the stack is rolling back a failed deploy, it reads the stack's status and template, to write back what that
+ * resource declares (decision 0009). The stack is in the handler's account, so its own role needs this, also for a
+ * resource with assumeRoleArn. The stack's own ARN only (AWS::StackId); the actions need no wildcard.
  */
-function listOwnStackResourcesStatement(): iam.PolicyStatement {
-  return new iam.PolicyStatement({ actions: ['cloudformation:ListStackResources'], resources: [Aws.STACK_ID] });
+function readOwnStackStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStackResources'], resources: [Aws.STACK_ID] });
 }
 
 export function assumeRoleStatement(roleArns: string[]): iam.PolicyStatement {

@@ -154,8 +154,49 @@ describe('a moved construct never undoes its successor', () => {
     ]);
     expect(stack.live()).toEqual({ accessType: 'DENY_ALL', excluded: [], revision: 1 });
     expect(emulator.calls.slice(callsBefore).filter((c) => c.service !== 'lambda').map((c) => `${c.operation} ${c.status}`)).toEqual([
-      'GetConnectionPreferences 200', 'ListStackResources 200', 'ListStackResources 200',
+      // The stack is not rolling back: nothing to restore either.
+      'GetConnectionPreferences 200', 'ListStackResources 200', 'ListStackResources 200', 'DescribeStacks 200',
     ]);
+  });
+
+  describe.each([
+    ['the template it rolls back to', 'previous' as const, { accessType: 'DENY_ALL', excluded: [], revision: 3 }],
+    ['still the failed deploy\'s template', 'attempted' as const, { accessType: 'ALLOW_BY_DEFAULT_DENY_SOME', excluded: ['p-1'], revision: 2 }],
+  ])('moved in a deploy that fails, while CloudFormation shows %s', (_shown, rollbackCleanupTemplate, expected) => {
+    afterEach(() => {
+      emulator.settings.rollbackCleanupTemplate = 'attempted';
+    });
+
+    test(rollbackCleanupTemplate === 'previous'
+      ? 'the rollback\'s Delete of the new resource writes back what the old one declares'
+      : 'the rollback\'s Delete of the new resource cannot learn what the old one declares: it leaves them, and logs why', async () => {
+      emulator.settings.rollbackCleanupTemplate = rollbackCleanupTemplate;
+      const stack = stackIn(newAccount());
+      await stack.deploy(declare('Prefs', { accessType: AccessType.DENY_ALL, removalPolicy: RemovalPolicy.DESTROY }));
+      const callsBefore = emulator.calls.length;
+
+      // The new resource writes its declaration; then an output it cannot resolve fails the deploy.
+      const failed = await stack.deploy((s) => {
+        const moved = new ConnectionPreferences(new Construct(s, 'Partner'), 'Prefs', {
+          accessType: AccessType.ALLOW_BY_DEFAULT_DENY_SOME, excludedParticipantIdentifiers: ['p-1'], removalPolicy: RemovalPolicy.DESTROY,
+        });
+        new CfnOutput(s, 'Missing', { value: (moved.node.findChild('Resource').node.defaultChild as CfnResource).getAtt('NoSuchAttribute').toString() });
+      });
+
+      expect(failed).toMatchObject({ status: 'UPDATE_ROLLBACK_COMPLETE', failure: { logicalId: 'Missing' }, laterFailures: [] });
+      expect(stack.exchanges().slice(1).map((e) => [e.phase, e.requestType, e.logicalId.replace(/[0-9A-F]{8}$/, ''), e.status])).toEqual([
+        ['update', 'Create', 'PartnerPrefs', 'SUCCESS'],
+        ['rollback', 'Delete', 'PartnerPrefs', 'SUCCESS'],
+      ]);
+      expect(stack.live()).toEqual(expected);
+      const cloudFormationCalls = emulator.calls.slice(callsBefore).filter((c) => c.service === 'cloudformation').map((c) => c.operation);
+      expect(cloudFormationCalls).toEqual(['ListStackResources', 'DescribeStacks', 'GetTemplate']);
+      const decisions = [...emulator.lambda.logs].filter(([group]) => group.includes(stack.stackName)).flatMap(([, parts]) => parts.join('').split('\n'))
+        .filter((line) => line.includes('"message":"decision"')).map((line) => JSON.parse(line.slice(line.indexOf('{'))));
+      expect(decisions.at(-2)).toMatchObject(rollbackCleanupTemplate === 'previous'
+        ? { outcome: 'restore', why: expect.stringMatching(/^the rollback deletes what the failed deploy created; Prefs\w+ manages these preferences again$/) }
+        : { outcome: 'nothing to restore', why: expect.stringMatching(/^CloudFormation still shows the failed deploy's template/), stackStatus: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' });
+    });
   });
 
   test('a DESTROY resource removed with no successor still resets', async () => {

@@ -50,7 +50,7 @@ const declared = (overrides: Partial<Declaration>): Declaration => ({
 });
 const settings: Sequence['settings'] = {
   initialRevision: 0, initialPreferences: { AccessType: 'ALLOW_ALL', ExcludedParticipantIds: [] },
-  exclusionsWithoutDenySome: 'accept', exclusionOrder: 'as-written', identifierCase: 'as-written',
+  exclusionsWithoutDenySome: 'accept', exclusionOrder: 'as-written', identifierCase: 'as-written', rollbackCleanupTemplate: 'attempted',
 };
 
 describe('found by the soak', () => {

@@ -1,3 +1,4 @@
+import { dump } from 'js-yaml';
 import { CHECK_FAILED_METRIC, DRIFT_DETAIL_TYPE, DRIFTED_METRIC, EVENT_SOURCE, METRIC_NAMESPACE } from '../lib/monitor-contract';
 import { useEmulator } from './support/emulator-environment';
 import { checkLines, MONITOR_RUNNERS, monitorEnvironment, monitoredStack } from './support/monitor';
@@ -59,6 +60,15 @@ describe.each(MONITOR_RUNNERS)('the monitor function (%s)', (_name, check) => {
     }
     expect(eventsOf(account)).toEqual([]);
     expect(emulator.writes.length).toBe(writesBefore);
+  });
+
+  test('a template submitted as YAML (as the CDK CLI sends a small one inline) is read as the JSON one is', async () => {
+    const { stack } = deployed({ Prefs: DENY_SOME });
+    emulator.cloudFormation.record({ ...stack, TemplateBody: dump(stack.Template) });
+
+    const run = await check();
+
+    expect(run.report).toMatchObject({ outcome: 'checked', resources: [{ logicalId: 'Prefs', outcome: 'in sync' }] });
   });
 
   test('drifted: Drifted 1, and an event on the default bus with the difference; report mode writes nothing', async () => {

@@ -5,7 +5,7 @@ import { Stack } from 'aws-cdk-lib';
 import { DEFAULT_ACCOUNT, Emulator } from '../emulator/emulator';
 import { AccessType, ConnectionPreferences } from '../lib';
 import { RESOURCE_TYPE } from '../lib/resource-properties';
-import { parseTemplateBody } from '../bin/cli/template-body';
+import { parseTemplateBody } from '../lambda/template-body';
 import { runCommand } from './plan-command';
 import { synthesizeApp } from './support/synth';
 

@@ -13,7 +13,7 @@ import { DeclaredResource, emulatedEnvironmentOf, readAssembly, resourcesOfType,
 import { decideDeploy, DeployStatus, Drift } from './deploy-decision';
 import { firstLine } from './input-error';
 import { PlanCallError, PlanCalls } from './service-calls';
-import { parseTemplateBody } from './template-body';
+import { parseTemplateBody } from '../../lambda/template-body';
 
 /**
  * How many resources are read at once. Each reads its stack's deployed template (once per stack) while it assumes its

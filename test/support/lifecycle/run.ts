@@ -179,12 +179,15 @@ function writtenTargetProblems(context: StepContext, step: Step): string[] {
 /**
  * The known gap (README, Reliability): a deploy creates a resource under a new logical id for preferences that
  * another resource of the stack manages (a moved or renamed construct), then fails. The rollback deletes the new
- * resource; its Delete leaves the preferences (RETAIN, or the other resource as successor), and the old resource was
- * never updated, so nothing writes its declaration back.
+ * resource, and the old one was never updated. The Delete writes the old declaration back (decision 0009), unless
+ * the new resource is RETAIN (which makes no call), or CloudFormation still shows the failed deploy's template then.
  */
 function rollbackLeftNewResourceWrite(context: StepContext, key: string): boolean {
-  return context.exchanges.some((o) => o.exchange.phase === 'rollback' && o.exchange.requestType === 'Delete'
-    && declaredBy(o.exchange.request.ResourceProperties ?? {}, context.world.accounts.own).key === key)
+  const rollbackDeletes = context.exchanges.filter((o) => o.exchange.phase === 'rollback' && o.exchange.requestType === 'Delete'
+    && declaredBy(o.exchange.request.ResourceProperties ?? {}, context.world.accounts.own).key === key);
+  const cannotRestore = context.world.emulator.settings.rollbackCleanupTemplate === 'attempted'
+    || rollbackDeletes.some((o) => declaredBy(o.exchange.request.ResourceProperties ?? {}, context.world.accounts.own).removalPolicy === 'retain');
+  return cannotRestore && rollbackDeletes.length > 0
     && !context.exchanges.some((o) => o.exchange.phase === 'rollback' && o.exchange.requestType === 'Update'
       && declaredBy(o.exchange.request.ResourceProperties ?? {}, context.world.accounts.own).key === key);
 }

@@ -43,7 +43,8 @@ export type Step =
   | { readonly op: 'delete-stack'; readonly stack: StackName; readonly fault?: StepFault }
   | { readonly op: 'write-outside'; readonly target: Target; readonly catalog: Declaration['catalog']; readonly preferences: Pick<Declaration, 'accessType' | 'excluded'> };
 
-export type DrawnSettings = Pick<EmulatorSettings, 'initialRevision' | 'initialPreferences' | 'exclusionsWithoutDenySome' | 'exclusionOrder' | 'identifierCase'>;
+export type DrawnSettings = Pick<EmulatorSettings,
+  'initialRevision' | 'initialPreferences' | 'exclusionsWithoutDenySome' | 'exclusionOrder' | 'identifierCase' | 'rollbackCleanupTemplate'>;
 
 /** A few identifiers, so that declarations overlap; mixed case, for a service that normalises it. */
 const ID_POOL = ['p-1', 'p-2', 'Partner-3', 'P-4', '123456789012'];
@@ -100,6 +101,7 @@ export const settingsArbitrary: fc.Arbitrary<DrawnSettings> = fc.record({
   exclusionsWithoutDenySome: fc.constantFrom('accept' as const, 'ignore' as const, 'reject' as const),
   exclusionOrder: fc.constantFrom('as-written' as const, 'sorted' as const, 'reversed' as const),
   identifierCase: fc.constantFrom('as-written' as const, 'as-written' as const, 'lower' as const, 'upper' as const),
+  rollbackCleanupTemplate: fc.constantFrom('attempted' as const, 'previous' as const),
 });
 
 /**
