@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const started = Date.now();
   const templates = TemplateFactory.synthesize();
-  const totals = { sequences: 0, steps: 0, faultsInjected: 0, hostileInputs: 0, invariantFailures: 0, hangs: 0, knownGaps: 0, stepMs: [] as number[] };
+  const totals = { sequences: 0, steps: 0, faultsInjected: 0, hostileInputs: 0, invariantFailures: 0, hangs: 0, knownGaps: 0, faultFailuresNamingCause: 0, stepMs: [] as number[] };
   const failures: string[] = [];
   const count = (outcome: SequenceOutcome) => {
     totals.sequences += 1;
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     totals.hostileInputs += outcome.hostileInputs;
     totals.hangs += outcome.hangs;
     totals.knownGaps += outcome.knownGaps.length;
+    totals.faultFailuresNamingCause += outcome.causesNamed.length;
     totals.stepMs.push(...outcome.stepMs);
     if (totals.sequences % 10 === 0 || outcome.problems.length > 0) {
       console.error(`${totals.sequences}/${sequences} sequences, ${totals.steps} steps, ${totals.faultsInjected} faults, `
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
 
   const results = {
     sequences: totals.sequences, steps: totals.steps, faultsInjected: totals.faultsInjected, hostileInputs: totals.hostileInputs,
-    invariantFailures: totals.invariantFailures, hangs: totals.hangs, knownGaps: totals.knownGaps, seed, workers, maxSteps,
+    invariantFailures: totals.invariantFailures, hangs: totals.hangs, knownGaps: totals.knownGaps, faultFailuresNamingCause: totals.faultFailuresNamingCause, seed, workers, maxSteps,
     p50StepMs: percentile(totals.stepMs, 50), p95StepMs: percentile(totals.stepMs, 95), maxStepMs: Math.max(0, ...totals.stepMs),
     durationSeconds: Math.round((Date.now() - started) / 1000), node: process.version, date: new Date().toISOString().slice(0, 10),
   };

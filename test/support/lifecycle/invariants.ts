@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import type { RecordedCall } from '../../../emulator/emulator';
+import type { StepFault } from './steps';
 import type { ObservedExchange, World } from './world';
 import { targetKey } from './world';
 
@@ -12,6 +13,23 @@ import { targetKey } from './world';
 const RESPONSE_MAX_BYTES = 4096;
 /** Reasons that are not the handler's: a response that never came, broke the contract, or an unexplained error. */
 const NOT_A_REASON = /did not receive a response|Response object is too long|Invalid response object|Invalid PhysicalResourceId|failed unexpectedly|Task timed out/;
+
+/**
+ * What a reason names when the step's fault failed the request: the cause, as the service, the SDK or the handler
+ * calls it. A fault that strikes the framework (a lost Invoke answer) has no word of its own.
+ */
+const CAUSE_OF_FAULT: Partial<Record<StepFault['kind'], RegExp>> = {
+  'throttle': /ThrottlingException/,
+  'internal-error': /InternalServerException/,
+  'reset': /ECONNRESET|socket/i,
+  'lose-answer': /ECONNRESET|socket|ConflictException/i,
+  'access-denied': /denied/,
+  'validation': /rejected/,
+  'competing-write': /ConflictException|changed outside this stack/,
+  'latency': /timed out|timeout|did not finish within/i,
+};
+/** Causes a reason may name instead of the step's fault: properties, drift, CloudFormation's own checks. */
+const OTHER_CAUSE = /^Invalid properties|changed outside this stack|ServiceTimeout|^CloudFormation|Vendor response/;
 
 export interface StepContext {
   readonly world: World;
@@ -26,8 +44,12 @@ export interface StepContext {
   readonly lostAnswersOfWrite: boolean;
   /** Where a check records a known gap it met instead of failing. */
   readonly knownGaps: string[];
+  /** Where the cause check records each failure it found naming the step's fault. */
+  readonly causesNamed: string[];
   /** How the service spells identifiers: as written, or in one letter case. */
   readonly identifierCase: 'as-written' | 'lower' | 'upper';
+  /** The fault the step injected, if any. */
+  readonly fault?: StepFault['kind'];
 }
 
 /** The target (account and catalog) and preferences that a request's properties declare, when they are valid. */
@@ -70,6 +92,9 @@ export function exchangeProblems(context: StepContext): string[] {
       const reason = exchange.reason ?? '';
       if (!reason.trim()) problems.push(`${name} failed without a reason`);
       if (NOT_A_REASON.test(reason)) problems.push(`${name} failed with a reason that is not the handler's: ${reason.slice(0, 300)}`);
+      const cause = context.fault && CAUSE_OF_FAULT[context.fault];
+      if (cause && cause.test(reason)) context.causesNamed.push(context.fault!);
+      else if (cause && !OTHER_CAUSE.test(reason)) problems.push(`${name} failed under ${context.fault} with a reason that does not name it: ${reason.slice(0, 300)}`);
       if (Buffer.byteLength(reason) > RESPONSE_MAX_BYTES) problems.push(`${name} failed with a reason of ${Buffer.byteLength(reason)} bytes`);
       if (!concurrent && apiWrites.length > 0 && !(context.lostAnswersOfWrite && respelled)) problems.push(`${name} failed after writing revision ${apiWrites[0].revision}`);
       continue;

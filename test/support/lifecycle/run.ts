@@ -14,6 +14,8 @@ export interface SequenceOutcome {
   readonly problems: string[];
   /** Steps where the known gap of a rolled-back move showed (README, Reliability): counted, not failed. */
   readonly knownGaps: string[];
+  /** Fault kinds whose failures were checked to name them, one per failed request. */
+  readonly causesNamed: string[];
 }
 
 /** Faults that the SDK's three attempts, the conflict retries and the framework's own retry ride out. */
@@ -38,7 +40,7 @@ export async function runSequence(world: World, sequence: Sequence): Promise<Seq
   Object.assign(world.emulator.settings, structuredClone(sequence.settings));
   const identifierCase = sequence.settings.identifierCase;
   const revisions = new Map<string, number>();
-  const outcome = { steps: 0, faultsInjected: 0, hostileInputs: 0, hangs: 0, stepMs: [] as number[], problems: [] as string[], knownGaps: [] as string[] };
+  const outcome = { steps: 0, faultsInjected: 0, hostileInputs: 0, hangs: 0, stepMs: [] as number[], problems: [] as string[], knownGaps: [] as string[], causesNamed: [] as string[] };
 
   for (const [index, step] of sequence.steps.entries()) {
     const started = Date.now();
@@ -46,8 +48,9 @@ export async function runSequence(world: World, sequence: Sequence): Promise<Seq
     const firstInvocation = world.emulator.lambda.invocations.length;
     const stepProblems = await runStep(world, step, identifierCase, outcome);
     const context: StepContext = {
-      world, exchanges: world.observed.slice(firstExchange), concurrent: step.op === 'deploy-both', identifierCase, knownGaps: outcome.knownGaps,
+      world, exchanges: world.observed.slice(firstExchange), concurrent: step.op === 'deploy-both', identifierCase, knownGaps: outcome.knownGaps, causesNamed: outcome.causesNamed,
       lostAnswersOfWrite: 'fault' in step && step.fault?.kind === 'lose-answer' && step.fault.count > 2,
+      fault: 'fault' in step ? step.fault?.kind : undefined,
     };
     const invocations = invocationProblems(world, firstInvocation);
     outcome.hangs += invocations.hangs;
