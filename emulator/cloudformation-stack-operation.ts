@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'crypto';
-import * as path from 'path';
+import { randomUUID } from 'crypto';
 import { isDeepStrictEqual } from 'util';
 import { customResourceRequest, isCustomResource, ResourceFailure } from './cloudformation-custom-resource';
+import { applyPlain, physicalNameOf } from './cloudformation-plain-resources';
 import { creationOrder, dependenciesOf, isTrue, resolve, StackContext, Template } from './cloudformation-template';
 import type { FunctionConfiguration, LambdaService } from './lambda';
 
@@ -219,8 +219,11 @@ export class StackOperation {
         const { physicalId, data } = await this.send(before ? 'Update' : 'Create', 'update', logicalId, type, properties, before);
         after = this.record(logicalId, type, physicalId, properties, data);
       } else {
-        after = this.record(logicalId, type, before?.PhysicalResourceId ?? this.physicalNameOf(logicalId, type, properties), properties, {});
-        after.Attributes = this.applyPlain(after);
+        after = this.record(logicalId, type, before?.PhysicalResourceId ?? physicalNameOf(this.stack.StackName, logicalId, type, properties), properties, {});
+        after.Attributes = applyPlain(after, {
+          lambda: this.services.lambda, account: this.stack.Account, region: this.stack.Region, assemblyDirectory: this.assemblyDirectory,
+          assetPath: this.stack.Template.Resources![logicalId].Metadata?.['aws:asset:path'],
+        });
       }
     } catch (e) {
       this.stack.Resources[logicalId] = { ...this.stack.Resources[logicalId], ResourceStatus: `${kind}_FAILED` };
@@ -292,44 +295,10 @@ export class StackOperation {
     return this.services.exchange(this.stack, { stackName: this.stack.StackName, logicalId, requestType, phase, request }, serviceTimeout);
   }
 
-  /** Creates or updates a resource that is not a custom resource; returns its attributes. */
-  private applyPlain(resource: StackResource): Record<string, string> {
-    const { PhysicalResourceId: name, Properties: properties } = resource;
-    const { account, region } = this.context;
-    switch (resource.ResourceType) {
-      case 'AWS::Lambda::Function': {
-        const assetPath = this.stack.Template.Resources![resource.LogicalResourceId].Metadata?.['aws:asset:path'];
-        if (!assetPath) throw new ResourceFailure('the local Lambda runs only functions whose code is a CDK asset (aws:asset:path metadata)');
-        try {
-          const fn = this.services.lambda.putFunction({
-            FunctionName: name, Runtime: properties.Runtime, Handler: properties.Handler, Role: properties.Role,
-            Timeout: Number(properties.Timeout ?? 3), MemorySize: Number(properties.MemorySize ?? 128), Variables: properties.Environment?.Variables ?? {},
-            LogGroup: properties.LoggingConfig?.LogGroup ?? `/aws/lambda/${name}`, CodeDirectory: path.resolve(this.assemblyDirectory, assetPath), account, region,
-          });
-          return { Arn: fn.FunctionArn };
-        } catch (e) {
-          throw new ResourceFailure((e as Error).message);
-        }
-      }
-      case 'AWS::IAM::Role': return { Arn: `arn:aws:iam::${account}:role/${name}`, RoleId: `AROA${randomBytes(8).toString('hex').toUpperCase()}` };
-      case 'AWS::Logs::LogGroup': return { Arn: `arn:aws:logs:${region}:${account}:log-group:${name}:*` };
-      // A rule's Arn is what the Lambda permission that lets it invoke a function names (a monitor's schedule).
-      case 'AWS::Events::Rule': return { Arn: `arn:aws:events:${region}:${account}:rule/${name}` };
-      default: return {};
-    }
-  }
-
   private record(logicalId: string, type: string, physicalId: string, properties: any, attributes: Record<string, string>): StackResource {
     return {
       LogicalResourceId: logicalId, ResourceType: type, PhysicalResourceId: physicalId, ResourceStatus: 'CREATE_COMPLETE',
       Properties: properties, Attributes: attributes, LastUpdatedTimestamp: new Date().toISOString(),
     };
   }
-
-  /** A name given in the properties, or one generated as CloudFormation does: stack, logical id, random suffix. */
-  private physicalNameOf(logicalId: string, type: string, properties: any): string {
-    const given: Record<string, unknown> = { 'AWS::Lambda::Function': properties.FunctionName, 'AWS::IAM::Role': properties.RoleName, 'AWS::Logs::LogGroup': properties.LogGroupName, 'AWS::Events::Rule': properties.Name };
-    return String(given[type] ?? `${this.stack.StackName.slice(0, 24)}-${logicalId.slice(0, 24)}-${randomBytes(6).toString('hex').toUpperCase()}`);
-  }
 }
-
