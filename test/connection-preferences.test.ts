@@ -254,7 +254,7 @@ describe('policies, roles and timeout', () => {
     expect(policies[ownPolicyIds[0]].Properties.PolicyDocument.Statement).toEqual([expect.objectContaining({
       Action: ['partnercentral:GetConnectionPreferences', 'partnercentral:UpdateConnectionPreferences'],
       Condition: { StringEquals: { 'partnercentral:Catalog': ['Sandbox'] } },
-    }), expect.objectContaining({ Action: 'cloudformation:ListStackResources' })]);
+    }), expect.objectContaining({ Action: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStackResources'] })]);
     const resourceOf = (c: ConnectionPreferences) => template.toJSON().Resources[stack.getLogicalId(c.node.findChild('Resource').node.defaultChild as any)];
     expect(resourceOf(destroyed).DependsOn).toContain(ownPolicyIds[0]);
     // Its Roles already reference the handler's role: a DependsOn would repeat it (cfn-lint W3005).

@@ -60,7 +60,7 @@ describe('a role of the stack, given to the ConnectionPreferences and the monito
   });
 
   test('a DESTROY resource\'s own policy attaches to it', () => {
-    expect(actionsOf(statementsOf('GoneDeletePermissions'))).toEqual(['cloudformation:ListStackResources',
+    expect(actionsOf(statementsOf('GoneDeletePermissions'))).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStackResources',
       'partnercentral:GetConnectionPreferences', 'partnercentral:UpdateConnectionPreferences']);
   });
 
@@ -97,7 +97,8 @@ describe('an imported role that takes no statements fails the synth with the pol
   test('the handler\'s: its logs, the network interfaces, Partner Central for the declared catalogs, the roles, the DESTROY statements', () => {
     const policy = policyIn('Partner/PartnerCentralConnectionPreferencesProvider/Handler');
     expect(message).toMatch(/which does not take the construct's policies \(an imported, immutable role\), and it would fail at run time without them/);
-    expect(actionsOf(policy.Statement)).toEqual([...ENI_ACTIONS, 'cloudformation:ListStackResources', 'logs:CreateLogStream', 'logs:PutLogEvents',
+    expect(actionsOf(policy.Statement)).toEqual([...ENI_ACTIONS, 'cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStackResources',
+      'logs:CreateLogStream', 'logs:PutLogEvents',
       'partnercentral:GetConnectionPreferences', 'partnercentral:GetConnectionPreferences', 'partnercentral:UpdateConnectionPreferences',
       'partnercentral:UpdateConnectionPreferences', 'sts:AssumeRole'].sort());
     expect(policy.Statement).toEqual(expect.arrayContaining([
