@@ -7,10 +7,9 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/test-run-teardown.ts',
   // Jest keeps its cache in the temp folder by default; a cache is meant to stay, so it stays with the project.
   cacheDirectory: '<rootDir>/node_modules/.cache/jest',
-  // Jest's default is one worker less than the cores: one, on the two cores CI has. Much test time is spent waiting
-  // (deadlines, latency, the SDK's 10-second request timeout), so three workers on two cores keep both cores busy:
-  // measured on a fresh clone, 3 workers against 503 s of jest with 2.
-  maxWorkers: 3,
+  // Jest's default is one worker less than the cores: one, on the two cores CI has. Most test time is spent waiting
+  // (deadlines, latency, child processes), so two workers halve the run without starving each other.
+  maxWorkers: 2,
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Prefer the TypeScript sources over the JavaScript that the build emits beside them.
