@@ -45,7 +45,8 @@ export class CloudFormationService implements EmulatedService {
     private readonly lambda: LambdaService,
     private readonly bucket: ResponseBucket,
     private readonly onChange: () => void,
-    private readonly rollbackCleanupTemplate: () => 'attempted' | 'previous' = () => 'attempted',
+    /** Which template the stack shows while a rollback deletes what the failed update created (EmulatorSettings). */
+    private readonly rollbackCleanupTemplate: () => 'attempted' | 'previous',
   ) {}
 
   async handle({ body, call }: AwsRequest): Promise<AwsReply> {
